@@ -1,0 +1,1 @@
+"""Coresponse: software for police-clinician co-responder programs."""

@@ -1,0 +1,3 @@
+from coresponse.cli import main
+
+main()

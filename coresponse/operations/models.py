@@ -1,0 +1,127 @@
+"""Running the program: training, money, stakeholders, debriefs and stories."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from coresponse.agencies.models import Program
+from coresponse.field.models import Encounter
+
+
+class Course(models.TextChoices):
+    CIT = "cit", "Crisis Intervention Team (40 h)"
+    MHFA = "mhfa", "Mental Health First Aid"
+    DE_ESCALATION = "de_escalation", "De-escalation"
+    SUICIDE_PREVENTION = "suicide_prevention", "Suicide prevention (QPR/ASIST)"
+    TRAUMA_INFORMED = "trauma_informed", "Trauma-informed care"
+
+
+class TrainingRecord(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_records"
+    )
+    course = models.CharField(max_length=32, choices=Course.choices)
+    completed_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-completed_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gt=F("completed_on")),
+                name="training_expires_after_completion",
+            )
+        ]
+
+
+class FundingSource(models.Model):
+    name = models.CharField(max_length=200)
+    kind = models.CharField(
+        max_length=24,
+        choices=[
+            ("federal", "Federal grant"),
+            ("state", "State grant"),
+            ("county", "County general fund"),
+            ("city", "City general fund"),
+            ("medicaid", "Medicaid"),
+            ("foundation", "Foundation"),
+            ("opioid_settlement", "Opioid settlement"),
+        ],
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Budget(models.Model):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="budgets")
+    funding_source = models.ForeignKey(FundingSource, on_delete=models.PROTECT)
+    fiscal_year = models.PositiveSmallIntegerField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="budget_not_negative")
+        ]
+
+
+class Expenditure(models.Model):
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="expenditures")
+    spent_on = models.DateField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    description = models.CharField(max_length=200)
+
+
+class GrantApplication(models.Model):
+    funding_source = models.ForeignKey(FundingSource, on_delete=models.PROTECT)
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="grants")
+    title = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=16,
+        choices=[
+            ("drafting", "Drafting"),
+            ("submitted", "Submitted"),
+            ("awarded", "Awarded"),
+            ("declined", "Declined"),
+        ],
+        default="drafting",
+    )
+    due_on = models.DateField(null=True, blank=True)
+    requested = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    awarded = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+
+
+class Stakeholder(models.Model):
+    name = models.CharField(max_length=200)
+    organization = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+
+
+class Meeting(models.Model):
+    title = models.CharField(max_length=200)
+    held_on = models.DateField()
+    stakeholders = models.ManyToManyField(Stakeholder, blank=True)
+    notes = models.TextField(blank=True)
+
+
+class Debrief(models.Model):
+    """A critical-incident debrief or wellness check-in for responders."""
+
+    encounter = models.ForeignKey(Encounter, null=True, blank=True, on_delete=models.SET_NULL)
+    held_at = models.DateTimeField()
+    participants = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True)
+    wellness_check = models.BooleanField(default=False)
+    notes = models.TextField(blank=True)
+
+
+class Story(models.Model):
+    """A de-identified success story; published only with the person's consent."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="stories")
+    title = models.CharField(max_length=200)
+    text = models.TextField()
+    publication_consent = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "stories"
