@@ -1,4 +1,4 @@
-"""Agencies, programs, people's accounts and roles, teams and shifts: the ground everything stands on."""
+"""Agencies, programs, accounts and roles, teams and shifts: the ground everything stands on."""
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models

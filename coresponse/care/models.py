@@ -65,6 +65,9 @@ class Referral(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.external_id} {self.get_service_type_display()} → {self.provider}"
+
 
 class FollowUpOutcome(models.TextChoices):
     CONNECTED = "connected", "Connected to care"
@@ -93,6 +96,9 @@ class FollowUp(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.external_id} due {self.due_at:%Y-%m-%d}"
+
 
 class SafetyPlan(models.Model):
     """A Stanley–Brown safety plan; responders see only what the person agreed to share."""
@@ -115,6 +121,9 @@ class SafetyPlan(models.Model):
     share_with_responders = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"Safety plan of {self.person}"
+
 
 class Enrollment(models.Model):
     """Long-term behavioral-health care the person is engaged in."""
@@ -134,6 +143,9 @@ class Enrollment(models.Model):
                 name="enrollment_ends_after_start",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} {self.provider} from {self.start_date}"
 
 
 class Resource(models.Model):

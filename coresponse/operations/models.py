@@ -33,6 +33,9 @@ class TrainingRecord(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_course_display()} {self.completed_on}"
+
 
 class FundingSource(models.Model):
     name = models.CharField(max_length=200)
@@ -64,12 +67,18 @@ class Budget(models.Model):
             models.CheckConstraint(condition=Q(amount__gte=0), name="budget_not_negative")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.program} FY{self.fiscal_year} {self.funding_source}"
+
 
 class Expenditure(models.Model):
     budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="expenditures")
     spent_on = models.DateField()
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     description = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return f"{self.spent_on} {self.description} ${self.amount}"
 
 
 class GrantApplication(models.Model):
@@ -90,11 +99,17 @@ class GrantApplication(models.Model):
     requested = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     awarded = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class Stakeholder(models.Model):
     name = models.CharField(max_length=200)
     organization = models.CharField(max_length=200, blank=True)
     email = models.EmailField(blank=True)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Meeting(models.Model):
@@ -102,6 +117,9 @@ class Meeting(models.Model):
     held_on = models.DateField()
     stakeholders = models.ManyToManyField(Stakeholder, blank=True)
     notes = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.held_on})"
 
 
 class Debrief(models.Model):
@@ -112,6 +130,9 @@ class Debrief(models.Model):
     participants = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True)
     wellness_check = models.BooleanField(default=False)
     notes = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"Debrief {self.held_at:%Y-%m-%d %H:%M}"
 
 
 class Story(models.Model):
@@ -125,3 +146,6 @@ class Story(models.Model):
 
     class Meta:
         verbose_name_plural = "stories"
+
+    def __str__(self) -> str:
+        return self.title

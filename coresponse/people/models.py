@@ -19,7 +19,10 @@ class RaceEthnicity(models.TextChoices):
     ASIAN = "asian", "Asian"
     BLACK = "black", "Black/African American"
     HISPANIC_LATINO = "hispanic_latino", "Hispanic/Latino"
-    NATIVE_HAWAIIAN_PACIFIC_ISLANDER = "native_hawaiian_pacific_islander", "Native Hawaiian/Pacific Islander"
+    NATIVE_HAWAIIAN_PACIFIC_ISLANDER = (
+        "native_hawaiian_pacific_islander",
+        "Native Hawaiian/Pacific Islander",
+    )
     WHITE = "white", "White"
     MULTIRACIAL = "multiracial", "Multiracial"
     OTHER = "other", "Other"
@@ -82,3 +85,6 @@ class IdentityLink(models.Model):
                 condition=Q(score__gte=0) & Q(score__lte=1), name="identity_link_score_0_1"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.person_a} ~ {self.person_b} ({self.get_status_display()})"

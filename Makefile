@@ -1,0 +1,37 @@
+# The two commands that set everything up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test bench lint format clean
+
+# The venv is rebuilt when the dependency list changes.
+$(BIN)/coresponse: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(BIN)/coresponse
+	$(BIN)/coresponse migrate --no-input
+	$(BIN)/coresponse seed --scenario county --seed 42
+	@echo "Serving Coresponse on http://127.0.0.1:8000 (Ctrl-C to stop)"
+	$(BIN)/coresponse runserver 127.0.0.1:8000
+
+test: $(BIN)/coresponse
+	scripts/test.sh
+
+bench: $(BIN)/coresponse
+	scripts/bench.sh
+
+lint: $(BIN)/coresponse
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+format: $(BIN)/coresponse
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var test-artifacts
