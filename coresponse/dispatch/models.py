@@ -98,3 +98,6 @@ class Assignment(models.Model):
                 name="assignment_officer_cleared_after_on_scene",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.team} on {self.call}"

@@ -133,3 +133,7 @@ class EncounterNote(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["encounter", "category"], name="one_note_per_category")
         ]
+
+    def __str__(self) -> str:
+        # Never the text itself: admin lists and logs must not leak the note.
+        return f"{self.get_category_display()} note on {self.encounter}"

@@ -1,5 +1,48 @@
 """Navigation shown in the page shell, chosen by the signed-in person's roles."""
 
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from coresponse.agencies.models import Role
+from coresponse.privacy.selectors import memberships
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    current: bool
+
+
+# (label, url name, path prefix that marks it current, roles that see it; None = every role)
+SECTIONS = (
+    ("Home", "home", None, None),
+    ("Calls", "dispatch:call_list", "/calls/", None),
+    ("Encounters", "field:encounter_list", "/encounters/", set(Role) - {Role.DISPATCHER}),
+    ("People", "person_list", "/people/", None),
+)
+
 
 def navigation(request):
-    return {}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    ms = memberships(user)  # loaded once per request (with agencies); later reads are free
+    roles = {m.role for m in ms}
+    path = request.path
+    items = []
+    for label, url_name, prefix, allowed in SECTIONS:
+        if allowed is not None and not roles & allowed:
+            continue
+        url = reverse(url_name)
+        current = path == url if prefix is None else path.startswith(prefix)
+        items.append(NavItem(label, url, current))
+    if user.is_staff:
+        items.append(NavItem("Admin", reverse("admin:index"), path.startswith("/admin/")))
+    primary = ms[0] if ms else None
+    return {
+        "nav_items": items,
+        "primary_membership": primary,
+        "other_memberships": ms[1:],
+    }
