@@ -12,9 +12,12 @@ $(BIN)/coresponse: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# A fresh demo database each time, its history ending yesterday so that today's live calls
+# and the "last 30 days" pages meet without a gap.
 demo: $(BIN)/coresponse
+	rm -f var/coresponse.sqlite3 var/coresponse.sqlite3-wal var/coresponse.sqlite3-shm
 	$(BIN)/coresponse migrate --no-input
-	$(BIN)/coresponse seed --scenario county --seed 42
+	$(BIN)/coresponse seed --scenario county --seed 42 --until yesterday
 	@echo "Serving Coresponse on http://127.0.0.1:8000 (Ctrl-C to stop)"
 	$(BIN)/coresponse runserver 127.0.0.1:8000
 

@@ -1,9 +1,10 @@
-"""Calls for service and the teams assigned to them."""
+"""Calls for service, their triage, and the teams, page-outs and hand-offs that answer them."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from coresponse.agencies.models import Program, Team
+from coresponse.agencies.models import Agency, Program, Team
 
 
 class CallSource(models.TextChoices):
@@ -31,6 +32,17 @@ class Call(models.Model):
     program = models.ForeignKey(
         Program, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
     )
+    caller_name = models.CharField(max_length=200, blank=True)
+    # Digits only (see dispatch.services.intake), so repeat callers are found by equality.
+    caller_phone = models.CharField(max_length=20, blank=True, db_index=True)
+    frequent_caller = models.BooleanField(
+        default=False, help_text="N or more calls from this number in the window, at intake."
+    )
+    # The client's Idempotency-Key of the API request that created the call: a retry finds it.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-received_at"]
@@ -57,6 +69,7 @@ class AssignmentStatus(models.TextChoices):
     DISPATCHED = "dispatched", "Dispatched"
     EN_ROUTE = "en_route", "En route"
     ON_SCENE = "on_scene", "On scene"
+    CLEARING = "clearing", "Clearing"  # the officer is back on patrol; the clinician stays
     CLEARED = "cleared", "Cleared"
 
 
@@ -101,3 +114,150 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} on {self.call}"
+
+
+class Recommendation(models.TextChoices):
+    CO_RESPONDER = "co_responder", "Co-responder team"
+    CIVILIAN_TEAM = "civilian_team", "Civilian crisis team"
+    CLINICIAN_PHONE = "clinician_phone", "Clinician by phone"
+    TRANSFER_988 = "988_transfer", "Transfer to 988"
+    POLICE_ONLY = "police_only", "Police only"
+    EMS = "ems", "EMS"
+
+
+class TriageProtocol(models.Model):
+    """A program's dispatch criteria. Its rules live in versions; the newest version is in force.
+
+    Editing a protocol adds a version and never changes an old one, so every call's triage can
+    be explained by the exact rules that produced it.
+    """
+
+    external_id = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    program = models.ForeignKey(
+        Program, null=True, blank=True, on_delete=models.SET_NULL, related_name="protocols"
+    )
+    is_active = models.BooleanField(
+        default=False, help_text="The protocol that triages the program's new calls."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program"],
+                condition=Q(is_active=True),
+                name="one_active_protocol_per_program",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProtocolVersion(models.Model):
+    """One immutable version of a protocol's rules (the document of dispatch.triage)."""
+
+    protocol = models.ForeignKey(TriageProtocol, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    document = models.JSONField()
+    note = models.CharField(max_length=300, blank=True, help_text="What changed, and why.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["protocol", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["protocol", "number"], name="protocol_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.protocol} v{self.number}"
+
+
+class TriageResult(models.Model):
+    """What the protocol in force recommended for a call, the rules that fired, and why."""
+
+    call = models.OneToOneField(Call, on_delete=models.CASCADE, related_name="triage")
+    version = models.ForeignKey(
+        ProtocolVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="results"
+    )
+    recommendation = models.CharField(max_length=24, choices=Recommendation.choices)
+    fired = models.JSONField(default=list, help_text="Ids of the rules that fired, in order.")
+    explanation = models.CharField(max_length=500)
+    triaged_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.call}: {self.get_recommendation_display()}"
+
+
+class PageOut(models.Model):
+    """An on-call clinician paged for an assignment, and when they acknowledged."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="page_outs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="page_outs"
+    )
+    paged_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-paged_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gte=F("paged_at")),
+                name="page_out_acknowledged_after_paged",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Page to {self.user} for {self.assignment}"
+
+
+class HandoffState(models.TextChoices):
+    OFFERED = "offered", "Offered"
+    ACCEPTED = "accepted", "Accepted"
+    CONNECTED = "connected", "Connected"
+    BOUNCED_BACK = "bounced_back", "Bounced back"
+
+
+class Handoff(models.Model):
+    """A warm transfer of a caller to 988 or a crisis line; each state is stamped.
+
+    A bounced-back hand-off returns the call to the dispatch queue, so no caller is dropped
+    between two systems.
+    """
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="handoffs")
+    to_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="handoffs")
+    state = models.CharField(
+        max_length=16, choices=HandoffState.choices, default=HandoffState.OFFERED
+    )
+    offered_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    bounced_back_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-offered_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(accepted_at__gte=F("offered_at")),
+                name="handoff_accepted_after_offered",
+            ),
+            models.CheckConstraint(
+                condition=Q(connected_at__isnull=True) | Q(connected_at__gte=F("offered_at")),
+                name="handoff_connected_after_offered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call} to {self.to_agency} ({self.get_state_display()})"

@@ -137,7 +137,7 @@ def _write(pf: ParsedFile, pks, stored: dict[str, int], advance) -> None:
 
 class Upsert:
     """INSERT (for new rows) or INSERT ... ON CONFLICT (...) DO UPDATE SET ... (for stored
-    rows), run with executemany; the same SQL on SQLite (3.24+) and PostgreSQL.
+    rows): executemany on SQLite (3.24+), COPY on PostgreSQL.
 
     Not bulk_create(update_conflicts=True): that spends most of an import in per-value Python
     (model instances, SQL compilation) and, on SQLite, in batches of 999 // columns rows; and
@@ -166,12 +166,41 @@ class Upsert:
             f"{quote(meta.get_field(n).column)} = EXCLUDED.{quote(meta.get_field(n).column)}"
             for n in update
         )
-        self.insert_sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
-        self.upsert_sql = f"{self.insert_sql} ON CONFLICT ({target}) DO UPDATE SET {assignments}"
+        self.table, self.columns = quote(meta.db_table), columns
+        self.scratch = quote(f"import_{meta.db_table}")
+        self.conflict_sql = f"ON CONFLICT ({target}) DO UPDATE SET {assignments}"
+        self.insert_sql = f"INSERT INTO {self.table} ({columns}) VALUES ({marks})"
+        self.upsert_sql = f"{self.insert_sql} {self.conflict_sql}"
+        self.copy_sql = f"COPY {self.table} ({columns}) FROM STDIN"
 
     def execute(self, rows, *, update: bool) -> None:
+        if connection.vendor == "postgresql":
+            self._copy(rows, update)
+            return
         with connection.cursor() as cursor:
             cursor.executemany(self.upsert_sql if update else self.insert_sql, rows)
+
+    def _copy(self, rows, update: bool) -> None:
+        """PostgreSQL: COPY is about ten times faster than executemany. New rows are copied
+        straight into the table; stored rows into a scratch table, then upserted from it."""
+        with connection.cursor() as cursor:
+            if not update:
+                with cursor.cursor.copy(self.copy_sql) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                return
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.scratch} AS "
+                f"SELECT {self.columns} FROM {self.table} WITH NO DATA"
+            )
+            cursor.execute(f"TRUNCATE {self.scratch}")
+            with cursor.cursor.copy(f"COPY {self.scratch} ({self.columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {self.table} ({self.columns}) SELECT {self.columns} "
+                f"FROM {self.scratch} {self.conflict_sql}"
+            )
 
 
 _PLAIN = (

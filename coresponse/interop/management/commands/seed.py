@@ -8,20 +8,25 @@ of which person records are one human) is written to a folder and nothing is imp
 """
 
 import time
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from coresponse.interop.bundle import BundleError, MemorySource, import_bundle
 from coresponse.interop.synthetic import UNTIL, generate, roster, write
 
 
 def _day(text: str) -> date:
+    # "yesterday" lets `make demo` end the history just before the live calls of today.
+    relative = {"today": 0, "yesterday": 1}
+    if text in relative:
+        return timezone.localdate() - timedelta(days=relative[text])
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"--until {text!r} is not a date YYYY-MM-DD") from None
+        raise CommandError(f"--until {text!r} is not YYYY-MM-DD, today or yesterday") from None
 
 
 class Command(BaseCommand):
@@ -40,7 +45,8 @@ class Command(BaseCommand):
             "--until",
             type=_day,
             default=UNTIL,
-            help=f"the last day of the two years (default {UNTIL.isoformat()})",
+            help=f"the last day of the two years: YYYY-MM-DD, today or yesterday "
+            f"(default {UNTIL.isoformat()})",
         )
         parser.add_argument(
             "--out", metavar="DIR", help="write the bundle to DIR instead of importing it"
