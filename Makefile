@@ -17,7 +17,7 @@ $(BIN)/coresponse: pyproject.toml
 demo: $(BIN)/coresponse
 	rm -f var/coresponse.sqlite3 var/coresponse.sqlite3-wal var/coresponse.sqlite3-shm
 	$(BIN)/coresponse migrate --no-input
-	$(BIN)/coresponse seed --scenario county --seed 42 --until yesterday
+	$(BIN)/coresponse seed --scenario county --seed 42 --until yesterday --live
 	@echo "Serving Coresponse on http://127.0.0.1:8000 (Ctrl-C to stop)"
 	$(BIN)/coresponse runserver 127.0.0.1:8000
 

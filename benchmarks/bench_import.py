@@ -22,7 +22,8 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from _common import prepare_database
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "import.json"
@@ -37,40 +38,12 @@ def main() -> None:
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="coresponse-bench-"))
-    dropper = _prepare_database(scratch)
+    dropper = prepare_database(scratch)
     try:
         _run(args, scratch)
     finally:
         dropper()
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _prepare_database(scratch: Path):
-    """Point Django at a fresh database; returns a function that throws it away."""
-    url = os.environ.get("DATABASE_URL", "")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coresponse.settings")
-    if not url:
-        os.environ["CORESPONSE_VAR_DIR"] = str(scratch)  # settings put the SQLite file here
-        return lambda: None
-    if not url.startswith(("postgres://", "postgresql://")):
-        return lambda: None  # some other database: use it as given
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"coresponse_bench_{os.getpid()}"
-    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
-
-    def drop() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-    return drop
 
 
 def _run(args, scratch: Path) -> None:

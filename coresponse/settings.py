@@ -6,6 +6,8 @@ CORESPONSE_ENV    "production" turns on the deploy checks (no DEBUG, secure cook
 ALLOWED_HOSTS     comma-separated; defaults to localhost outside production.
 CORESPONSE_TIME_ZONE  the program's local zone, used for display and exports.
 CORESPONSE_VAR_DIR    where the SQLite file and other runtime state live.
+CORESPONSE_FREQUENT_CALLER_CALLS / _DAYS  a caller with that many calls in that many days is
+    flagged as a frequent caller at intake (default 3 in 90).
 """
 
 import os
@@ -41,6 +43,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "coresponse.agencies",
     "coresponse.people",
     "coresponse.privacy",
@@ -147,6 +153,37 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# The REST API (/api/v1/, docs/api.md). Token first, so an anonymous request is told to
+# authenticate (401 with WWW-Authenticate: Token) rather than refused (403).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DATETIME_FORMAT": "iso-8601",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Coresponse API",
+    "DESCRIPTION": "Calls for service for co-responder programs: take a call, read its triage.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+
+# A caller with this many calls (the one being taken included) within this many days is
+# flagged as a frequent caller at intake.
+CORESPONSE_FREQUENT_CALLER_CALLS = int(os.environ.get("CORESPONSE_FREQUENT_CALLER_CALLS", "3"))
+CORESPONSE_FREQUENT_CALLER_DAYS = int(os.environ.get("CORESPONSE_FREQUENT_CALLER_DAYS", "90"))
 
 LOGGING = {
     "version": 1,

@@ -50,5 +50,11 @@ def call_detail(request, pk):
     return render(
         request,
         "dispatch/call_detail.html",
-        {"call": call, "encounters": encounters, "hidden_encounters": hidden},
+        {
+            "call": call,
+            "encounters": encounters,
+            "hidden_encounters": hidden,
+            # The caller's name and number are the call-taking agency's (as in the API).
+            "shows_caller": selectors.is_dispatcher(request.user),
+        },
     )

@@ -19,6 +19,16 @@ class NavItem:
 SECTIONS = (
     ("Home", "home", None, None),
     ("Calls", "dispatch:call_list", "/calls/", None),
+    ("New call", "dispatch:call_new", "/calls/new/", {Role.DISPATCHER}),
+    # A dispatcher's home is the board; supervisors and managers open it from here.
+    ("Board", "dispatch:board", "/calls/board/", {Role.SUPERVISOR, Role.PROGRAM_MANAGER}),
+    # Triage protocols: every reader reaches them from a call; their editors from here.
+    (
+        "Protocols",
+        "dispatch:protocol_list",
+        "/calls/protocols/",
+        {Role.SUPERVISOR, Role.PROGRAM_MANAGER},
+    ),
     ("Encounters", "field:encounter_list", "/encounters/", set(Role) - {Role.DISPATCHER}),
     ("People", "person_list", "/people/", None),
 )
@@ -31,12 +41,18 @@ def navigation(request):
     ms = memberships(user)  # loaded once per request (with agencies); later reads are free
     roles = {m.role for m in ms}
     path = request.path
+    # The longest matching prefix is the current section (/calls/new/ is not also /calls/).
+    longest = max(
+        (len(p) for _, _, p, _ in SECTIONS if p is not None and path.startswith(p)), default=0
+    )
     items = []
     for label, url_name, prefix, allowed in SECTIONS:
         if allowed is not None and not roles & allowed:
             continue
         url = reverse(url_name)
-        current = path == url if prefix is None else path.startswith(prefix)
+        current = (
+            path == url if prefix is None else (path.startswith(prefix) and len(prefix) == longest)
+        )
         items.append(NavItem(label, url, current))
     if user.is_staff:
         items.append(NavItem("Admin", reverse("admin:index"), path.startswith("/admin/")))

@@ -25,11 +25,7 @@ from coresponse.dispatch.models import Call
 from coresponse.dispatch.selectors import (
     AsOf,
     calls_per_day,
-    calls_today,
     partner_programs,
-    queue,
-    today_summary,
-    with_status,
 )
 from coresponse.field.models import Encounter, EncounterKind
 from coresponse.field.selectors import (
@@ -165,15 +161,6 @@ def home_for(user, requested: str | None = None) -> Home:
 def home_context(user, home: Home, at: AsOf, program: str | None = None) -> dict:
     builder = BUILDERS.get(home.role)
     return builder(user, at, program) if builder else {}
-
-
-def _dispatcher(user, at: AsOf, _program) -> dict:
-    latest = with_status(calls_today(user, at)).order_by("-received_at")[:15]
-    return {
-        "summary": today_summary(user, at),
-        "queue": queue(user, at),
-        "latest_calls": list(latest),
-    }
 
 
 def _officer(user, at: AsOf, _program) -> dict:
@@ -355,8 +342,9 @@ def _auditor(user, at: AsOf, _program) -> dict:
     }
 
 
+# The dispatcher's home is the live dispatch board, rendered by `coresponse.dispatch.board_views`
+# (see `views.home`).
 BUILDERS = {
-    Role.DISPATCHER: _dispatcher,
     Role.OFFICER: _officer,
     Role.CLINICIAN: _clinician,
     Role.PARAMEDIC: _team,

@@ -4,6 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from coresponse.agencies.models import Role
+from coresponse.dispatch import board_views
 from coresponse.dispatch.selectors import as_of
 from coresponse.web import selectors
 
@@ -29,4 +31,9 @@ def home(request):
         as_of=at,
         roles=[(r, selectors.HOMES[r].heading) for r in selectors.user_roles(request.user)],
     )
+    # The live parts: a dispatcher's home is the board; a team member's shows their team's call.
+    if home.role == Role.DISPATCHER:
+        context["board_html"] = board_views.render_board(request)
+    else:
+        context["duty_html"] = board_views.render_duty(request)
     return render(request, home.template, context)

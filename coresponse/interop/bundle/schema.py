@@ -27,6 +27,7 @@ from coresponse.care.models import (
     ServiceType,
 )
 from coresponse.dispatch.models import Call, CallSource
+from coresponse.dispatch.services.intake import normalize_phone, phone_problem
 from coresponse.field.models import Concern, Disposition, Encounter, EncounterKind, Service
 from coresponse.people.models import Person, RaceEthnicity, Sex
 from coresponse.privacy.categories import DataCategory
@@ -191,6 +192,18 @@ class NullBoolean(Boolean):
 
     def format(self, value):
         return "" if value is None else super().format(value)
+
+
+class Phone(Type):
+    """A phone number as people write it; stored and exported as its digits (as intake does)."""
+
+    blank = ""
+
+    def parse(self, text):
+        problem = phone_problem(text)
+        if problem:
+            raise ValueError(f"{shown(text)}: {problem}")
+        return normalize_phone(text)
 
 
 class Timestamp(Type):
@@ -470,6 +483,9 @@ FILES: tuple[FileSpec, ...] = (
             Column("district", TEXT),
             Column("narrative", TEXT),
             Column("program_id", Ref("programs.csv"), "program"),
+            Column("caller_name", TEXT, optional=True),
+            Column("caller_phone", Phone(), optional=True),
+            Column("frequent_caller", BOOLEAN, optional=True),
         ],
     ),
     FileSpec(

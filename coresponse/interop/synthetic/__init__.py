@@ -5,8 +5,9 @@
                                             # .identity_truth: person_id -> human_id rows
     write("out/", seed=42, scale=10)         # streamed CSV files plus identity_truth.csv
 
-`roster.build()` adds what the bundle does not carry (users, teams, shifts, directory,
-training, budgets) with the ORM.
+`cad.write_export("calls.csv", "seattle")` writes the county's calls as a city's CAD export
+(docs/cad-import.md). `roster.build()` adds what the bundle does not carry (users, teams,
+shifts, directory, training, budgets) with the ORM.
 """
 
 from .cedar import UNTIL

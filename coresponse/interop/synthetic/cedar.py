@@ -3,13 +3,16 @@ the web UI and the tests), unit costs, the time frame, and the bundle's columns.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 ZONE = ZoneInfo("America/Denver")
 UNTIL = date(2026, 10, 31)
 DAYS = 730
 BASE_CALLS = 15_000  # at scale 1, over DAYS
+# The default frequent-caller rule of intake (CORESPONSE_FREQUENT_CALLER_CALLS / _DAYS): the seed
+# flags its calls by it, so the data does not depend on a deployment's settings.
+FREQUENT_CALLER_CALLS, FREQUENT_CALLER_WINDOW = 3, timedelta(days=90)
 
 AGENCIES = (
     ("cedar-911", "Cedar Regional 911", "psap"),
@@ -88,7 +91,8 @@ COLUMNS = {
     ),
     "calls.csv": (
         "call_id", "received_at", "source", "call_type", "priority", "address", "latitude",
-        "longitude", "district", "narrative", "program_id",
+        "longitude", "district", "narrative", "program_id", "caller_name", "caller_phone",
+        "frequent_caller",
     ),
     "encounters.csv": (
         "encounter_id", "call_id", "person_id", "program_id", "kind", "dispatched_at",

@@ -38,14 +38,17 @@ import heapq
 import math
 import random
 import sys
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from . import calltypes, notes, people, places
+from . import calltypes, names, notes, people, places
 from .cedar import (
     AGENCIES,
     BASE_CALLS,
     DAYS,
+    FREQUENT_CALLER_CALLS,
+    FREQUENT_CALLER_WINDOW,
     ON_CALL,
     PERSON_PREFIX,
     PROGRAMS,
@@ -235,6 +238,12 @@ class County:
             key: Picker(zip(SOURCES, weights, strict=True))
             for key, weights in SOURCE_WEIGHTS.items()
         }
+        # Callers are drawn from a stream of their own, so that everything else is the same
+        # with or without them.
+        self.callers = random.Random(f"{seed}:callers")
+        self.households: dict[int, tuple[str, str]] = {}  # hid -> (caller's name, number)
+        self.numbers: set[str] = set()  # household numbers given out
+        self.recent: dict[str, deque] = {}  # number -> times of its calls in the window
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -387,6 +396,7 @@ class County:
                 "district": district.name,
                 "narrative": self._narrative(call, at_home),
                 "program_id": program or "",
+                **self._caller(call, at_home),
             },
         )
         if outcome == "person":
@@ -438,6 +448,7 @@ class County:
                 "district": district.name,
                 "narrative": pick(rng, calltypes.OUTREACH_NOTES).format(**slots),
                 "program_id": program,
+                **NO_CALLER,
             },
         )
         self._encounter(call, "outreach", located=rng.random() > 0.12)
@@ -474,6 +485,47 @@ class County:
         if call.weapon:
             text += pick(rng, calltypes.WEAPON_NOTES).format(**pronouns)
         return text
+
+    # -- callers ------------------------------------------------------------------------------
+
+    def _caller(self, call: Call, at_home: bool) -> dict[str, str]:
+        """Who called and from what number, and whether the number is a frequent caller's.
+
+        A call about someone at home comes from their household (the person or the relative who
+        usually calls), always from the same number, so the people who keep coming back make
+        their household a frequent caller; a call from a public place usually comes from a
+        passer-by. Officer-initiated calls and outreach have no caller."""
+        if call.source == "officer_initiated":
+            return NO_CALLER
+        rng = self.callers
+        human = call.human
+        if human is not None and (at_home or rng.random() < 0.25):
+            name, number = self.households.get(human.hid) or self._household(human)
+        else:
+            name = "" if rng.random() < 0.2 else _caller_name(rng, pick(rng, LAST))
+            number = _number(rng)
+        times = self.recent.setdefault(number, deque())
+        while times and times[0] <= call.at - FREQUENT_CALLER_WINDOW:
+            times.popleft()
+        times.append(call.at)
+        return {
+            "caller_name": name,
+            "caller_phone": number,
+            "frequent_caller": _bool(len(times) >= FREQUENT_CALLER_CALLS),
+        }
+
+    def _household(self, human: Human) -> tuple[str, str]:
+        rng = self.callers
+        if rng.random() < 0.35:
+            name = f"{human.first} {human.last}"  # the person calls for themself
+        else:
+            name = _caller_name(rng, human.last)
+        number = _number(rng)
+        while number in self.numbers:  # one number per household
+            number = _number(rng, wide=True)
+        self.numbers.add(number)
+        self.households[human.hid] = name, number
+        return name, number
 
     # -- people -------------------------------------------------------------------------------
 
@@ -948,6 +1000,28 @@ _UNABLE_TO_LOCATE = {
     "disturbance": 0.1,
     "youth": 0.08,
 }
+
+
+NO_CALLER = {"caller_name": "", "caller_phone": "", "frequent_caller": "false"}
+LAST = names.LAST_NAMES["general"]
+# Numbers in the 555 exchange: the county's area codes first, the rest of the West for the
+# callers passing through (and when the county's run out).
+LOCAL_AREAS = ("970", "970", "970", "720", "303")
+WIDE_AREAS = (
+    "970", "720", "303", "719", "983", "307", "385", "406", "435", "480", "505", "520", "575",
+    "602", "623", "702", "775", "801", "928", "208",
+)  # fmt: skip
+
+
+def _number(rng, wide: bool = False) -> str:
+    """A 10-digit number, digits only (as intake stores them)."""
+    area = pick(rng, WIDE_AREAS if wide or rng.random() < 0.1 else LOCAL_AREAS)
+    return f"{area}555{rng.randrange(10000):04d}"
+
+
+def _caller_name(rng, last: str) -> str:
+    first = pick(rng, names.FIRST_NAMES["general"][pick(rng, ("female", "male"))])
+    return f"{first} {last}"
 
 
 def _iso(moment: datetime) -> str:

@@ -29,6 +29,7 @@ from coresponse.agencies.models import (
     User,
 )
 from coresponse.care.models import Resource
+from coresponse.dispatch.services.triage import install_protocol
 from coresponse.operations.models import Budget, Expenditure, FundingSource, TrainingRecord
 
 from .cedar import AGENCIES, DAYS, ON_CALL, PROGRAMS, RIDE_ALONG, SCRT, UNIT_COSTS, UNTIL, ZONE
@@ -63,6 +64,7 @@ STAFF = (
     ("gbegay", "Grace", "Begay", "clinician", "cedar-bhc"),
     ("cnguyen", "Caleb", "Nguyen", "paramedic", "cedar-ems"),
     ("mlucero", "María", "Lucero", "peer_specialist", "cedar-bhc"),
+    ("aromero", "Ana", "Romero", "clinician", "cedar-bhc"),
 )
 
 # program, team, kind, members, daily shifts as (start hour, length in hours, mode)
@@ -84,6 +86,14 @@ TEAMS = (
     ),
     (SCRT, "SCRT 1", TeamKind.THREE_PERSON, ("paramedic", "clinician", "peer"), (7, 10, "on_duty")),
     (SCRT, "SCRT 2", TeamKind.THREE_PERSON, ("cnguyen", "gbegay", "mlucero"), (9, 10, "on_duty")),
+    # The night's second on-call clinician: with the 24-hour one, two teams are on at any hour.
+    (
+        ON_CALL,
+        "On-Call Clinician 2",
+        TeamKind.ON_CALL_CLINICIAN,
+        ("aromero",),
+        (19, 12, "on_call"),
+    ),
 )
 SHIFT_DAYS_BEFORE, SHIFT_DAYS_AFTER = 2, 7
 
@@ -179,11 +189,23 @@ def build(until: date = UNTIL, today: date | None = None) -> list[dict[str, str]
         _resources()
         _training(users, until)
         _money(until)
+        _protocols()
     names = {external_id: name for external_id, name, _ in AGENCIES}
     return [
         {"username": username, "role": role, "agency": names[agency], "password": DEMO_PASSWORD}
         for username, _, _, role, agency in DEMO_USERS
     ]
+
+
+# Each program's triage protocol, an example shipped in coresponse/dispatch/triage/protocols/.
+PROTOCOLS = {RIDE_ALONG: "ride-along", SCRT: "star", ON_CALL: "on-call"}
+
+
+def _protocols() -> None:
+    """Install the example protocols (and the default screening one) unless already there."""
+    for program in Program.objects.filter(external_id__in=PROTOCOLS):
+        install_protocol(program, PROTOCOLS[program.external_id])
+    install_protocol(None, "default")
 
 
 def _agencies() -> dict[str, Agency]:

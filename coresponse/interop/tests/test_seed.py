@@ -326,6 +326,35 @@ def test_encounters_point_at_the_documenting_agencys_record(files):
     assert {"rpd", "cso", "ems"} <= set(prefixes)
 
 
+def test_repeat_callers_keep_their_number_and_some_are_frequent_callers(files, calls, crisis):
+    """A household calls from one number each time, so people who keep coming back make it a
+    frequent caller: N or more calls within the window ending at the call (intake's default
+    rule, 3 in 90 days), the call included."""
+    rows = sorted(files["calls.csv"], key=lambda c: at(c["received_at"]))
+    numbers = defaultdict(list)
+    for call in rows:
+        phone = call["caller_phone"]
+        if call["source"] in ("officer_initiated", "outreach"):
+            assert phone == call["caller_name"] == "" and call["frequent_caller"] == "false"
+            continue
+        assert len(phone) == 10 and phone.isdigit()
+        moment = at(call["received_at"])
+        numbers[phone].append(moment)
+        recent = [t for t in numbers[phone] if moment - t < cedar.FREQUENT_CALLER_WINDOW]
+        expected = len(recent) >= cedar.FREQUENT_CALLER_CALLS
+        assert call["frequent_caller"] == ("true" if expected else "false"), call
+    flagged = share(rows, lambda c: c["frequent_caller"] == "true")
+    assert 0.02 <= flagged <= 0.15
+    # Most people who come back are called in again from a number used before.
+    numbers_of = defaultdict(list)
+    for encounter in crisis:
+        if encounter["person_id"]:
+            numbers_of[encounter["person_id"]].append(calls[encounter["call_id"]]["caller_phone"])
+    returning = [n for n in numbers_of.values() if len(n) >= 2]
+    again = [n for n in returning if max(Counter(p for p in n if p).values(), default=0) >= 2]
+    assert len(again) / len(returning) > 0.5
+
+
 # --- invariants ----------------------------------------------------------------------------------
 
 

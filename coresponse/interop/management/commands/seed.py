@@ -14,8 +14,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from coresponse.dispatch.models import Call
+from coresponse.dispatch.services.triage import triage_calls
 from coresponse.interop.bundle import BundleError, MemorySource, import_bundle
-from coresponse.interop.synthetic import UNTIL, generate, roster, write
+from coresponse.interop.synthetic import UNTIL, generate, live, roster, write
 
 
 def _day(text: str) -> date:
@@ -52,6 +54,12 @@ class Command(BaseCommand):
             "--out", metavar="DIR", help="write the bundle to DIR instead of importing it"
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+        parser.add_argument(
+            "--live",
+            action="store_true",
+            help="also add a few calls of the last half hour, one with a team on scene, so the "
+            "dispatch board is alive (make demo)",
+        )
 
     def handle(self, *args, seed, scale, until, out, no_progress, **options):
         if scale <= 0:
@@ -79,6 +87,10 @@ class Command(BaseCommand):
                 self.stderr.write(str(problem))
             raise CommandError(f"the generated bundle has {len(error.problems)} problems") from None
         demo = roster.build(until=until)
+        triage_started = time.perf_counter()
+        triaged = triage_calls(Call.objects.all())
+        triage_seconds = time.perf_counter() - triage_started
+        live_calls = live.build() if options.get("live") else []
         elapsed = time.perf_counter() - started
         self.stdout.write(f"Seeded Cedar County (seed {seed}, scale {scale:g})")
         self._counts({name: len(rows) for name, rows in bundle.files.items()})
@@ -86,6 +98,9 @@ class Command(BaseCommand):
             f"generated in {generated:.1f} s, imported in {report.seconds:.1f} s, "
             f"{elapsed:.1f} s in all"
         )
+        self.stdout.write(f"  triaged {triaged:,} calls in {triage_seconds:.1f} s")
+        if live_calls:
+            self.stdout.write(f"  {len(live_calls)} live calls of the last half hour on the board")
         self.stdout.write("")
         self.stdout.write("Demo users (sign in at /login/; admin also at /admin/):")
         self._table(demo, ("username", "role", "agency", "password"))
