@@ -3,8 +3,10 @@
 - `triage_call(call)`: the program's active protocol (its newest version) decides; a call of a
   program without one, or of no program, gets the default screening protocol. The result (the
   version, the rules that fired, one sentence) replaces the call's previous triage.
-- `triage_calls(calls)`: the same for many calls at once (imports, the seed): decided in bulk
+- `triage_calls(calls)`: the same for many calls at once (the seed, re-triage): decided in bulk
   per program and written with a few bulk queries; an unchanged result is left as it was.
+- `protocols_for(program ids)` and `store_results(...)`: the two halves of that, for an import
+  that decides its calls from the rows it holds (interop.cad.loader) while it writes them.
 - `save_version(protocol, document, user=..., note=...)`: a new version; old versions and the
   results they produced never change. Audited.
 
@@ -18,14 +20,17 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
+from operator import itemgetter
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from coresponse.agencies.models import Program
+from coresponse.bulk import Upsert
 from coresponse.dispatch.models import Call, ProtocolVersion, TriageProtocol, TriageResult
 from coresponse.dispatch.triage import protocols
 from coresponse.dispatch.triage.engine import (
@@ -132,31 +137,38 @@ def triage_call(call: Call, *, at: datetime | None = None) -> TriageResult:
     return result
 
 
-def triage_calls(calls: QuerySet[Call] | Iterable[Call], *, at: datetime | None = None) -> int:
-    """Triage many calls; returns how many were triaged.
+def protocols_for(program_ids: Iterable[int | None]) -> dict[int | None, tuple]:
+    """(version, compiled protocol) in force for each program id (None: calls of no program)."""
+    wanted = set(program_ids)
+    programs = Program.objects.in_bulk([pk for pk in wanted if pk is not None])
+    return {pk: protocol_for(programs.get(pk)) for pk in wanted}
+
+
+def triage_calls(
+    calls: QuerySet[Call] | Iterable[Call], *, at: datetime | None = None
+) -> Counter[str]:
+    """Triage many calls; returns how many got each recommendation.
 
     A queryset is read in chunks as plain values (no model instances), so a million calls fit
     in memory. A call whose result would not change keeps its result and its triaged_at.
     """
     at = at or timezone.now()
-    programs = {p.pk: p for p in Program.objects.all()}
     chosen: dict[int | None, tuple[ProtocolVersion | None, CompiledProtocol]] = {}
-    total = 0
+    counts: Counter[str] = Counter()
     for chunk in _chunks(calls):
         by_program: dict[int | None, list[tuple[int, CallFacts]]] = {}
         for call_id, program_id, *fields in chunk:
             by_program.setdefault(program_id, []).append((call_id, _facts(*fields)))
+        chosen.update(protocols_for(set(by_program) - chosen.keys()))
         wanted: dict[int, tuple[ProtocolVersion | None, object]] = {}
         for program_id, rows in by_program.items():
-            if program_id not in chosen:
-                chosen[program_id] = protocol_for(programs.get(program_id))
             version, compiled = chosen[program_id]
             decisions = compiled.decide_many(facts for _, facts in rows)
             for (call_id, _), decision in zip(rows, decisions, strict=True):
                 wanted[call_id] = (version, decision)
-        _write(wanted, at)
-        total += len(wanted)
-    return total
+                counts[decision.recommendation] += 1
+        store_results(wanted, at)
+    return counts
 
 
 def _facts(call_type, priority, narrative, received_at, source, frequent) -> CallFacts:
@@ -191,71 +203,57 @@ def _chunks(calls) -> Iterable[list[tuple]]:
         yield chunk
 
 
-def _write(wanted: dict[int, tuple], at: datetime) -> None:
-    """Insert new results and update changed ones, with a few parameterised statements.
+def store_results(wanted: dict[int, tuple], at: datetime, advance=lambda n: None) -> None:
+    """Store call id -> (version, decision): new results inserted, changed ones updated, an
+    unchanged one left with its triaged_at.
 
-    Django's bulk_create spends ~0.1 ms a row preparing values, and psycopg's executemany as
-    much sending rows one by one: too slow for a 500,000-call import. So PostgreSQL gets each
-    chunk as column arrays in one INSERT ... SELECT FROM unnest(...), and SQLite an executemany
-    (sqlite3 runs it in C). Rule lists go in as JSON text (cast to jsonb on PostgreSQL)."""
-    ids = list(wanted)
-    existing = {}
+    Through the shared bulk upsert (COPY on PostgreSQL), CHUNK calls at a time: Django's
+    bulk_create spends ~0.1 ms a row preparing values, too slow for a 500,000-call import."""
+    writer = Upsert(TriageResult, ["call"], list(_WRITTEN))
+    adapt = writer.adapters
+    stamp = adapt["triaged_at"](at)
+    as_json: dict[tuple, object] = {}  # a few distinct rule lists: adapt each once
+    order = ("call", *_WRITTEN)
+    pick = itemgetter(*(order.index(f.name) for f in writer.fields))  # the writer's order
+    ids = sorted(wanted)
+    with transaction.atomic():
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            existing = _stored_results(chunk)
+            inserts, updates = [], []
+            for call_id in chunk:
+                version, decision = wanted[call_id]
+                version_id = version.pk if version is not None else None
+                old = existing.get(call_id)
+                if old is not None and tuple(old) == (
+                    version_id,
+                    decision.recommendation,
+                    list(decision.fired),
+                    decision.explanation,
+                ):
+                    continue
+                fired = as_json.get(decision.fired)
+                if fired is None:
+                    fired = as_json[decision.fired] = adapt["fired"](list(decision.fired))
+                row = (call_id, version_id, decision.recommendation, fired, decision.explanation)
+                (inserts if old is None else updates).append(pick(row + (stamp,)))
+            for rows, update in ((inserts, False), (updates, True)):
+                if rows:
+                    writer.execute(rows, update=update)
+            advance(len(chunk))
+
+
+def _stored_results(ids: list[int]) -> dict[int, list]:
+    """call id -> [version id, recommendation, fired, explanation] of the sorted ids' results."""
     # Fresh calls (an import, the seed) have no results: one cheap range query says so.
-    if TriageResult.objects.filter(call_id__gte=min(ids), call_id__lte=max(ids)).exists():
-        existing = {
-            call_id: rest
-            for call_id, *rest in TriageResult.objects.filter(call_id__in=ids).values_list(
-                "call_id", "id", "version_id", "recommendation", "fired", "explanation"
-            )
-        }
-    meta = TriageResult._meta
-    stamp = meta.get_field("triaged_at").get_db_prep_save(at, connection)
-    as_json: dict[tuple, str] = {}  # a few distinct rule lists: write each once
-    inserts, updates = [], []
-    for call_id, (version, decision) in wanted.items():
-        version_id = version.pk if version is not None else None
-        fired = as_json.get(decision.fired)
-        if fired is None:
-            fired = as_json[decision.fired] = json.dumps(list(decision.fired))
-        old = existing.get(call_id)
-        values = (version_id, decision.recommendation, fired, decision.explanation, stamp)
-        if old is None:
-            inserts.append((call_id, *values))
-        elif (old[1], old[2], old[3], old[4]) != (
-            version_id,
-            decision.recommendation,
-            list(decision.fired),
-            decision.explanation,
-        ):
-            updates.append((*values, old[0]))
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    columns = [meta.get_field(n).column for n in ("call", *_WRITTEN)]
-    postgres = connection.vendor == "postgresql"
-    json_slot = "%s::jsonb" if postgres else "%s"
-    update = (
-        f"UPDATE {table} SET "
-        + ", ".join(f"{quote(c)} = {json_slot if c == 'fired' else '%s'}" for c in columns[1:])
-        + f" WHERE {quote(meta.pk.column)} = %s"
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        if postgres and inserts:
-            # One statement per chunk: the columns as arrays, unnested into rows.
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
-                "SELECT c, v, r, f::jsonb, e, t FROM unnest(%s::bigint[], %s::bigint[], "
-                "%s::text[], %s::text[], %s::text[], %s::timestamptz[]) AS u(c, v, r, f, e, t)",
-                [list(column) for column in zip(*inserts, strict=True)],
-            )
-        elif inserts:
-            placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
-                f"VALUES ({placeholders})",
-                inserts,
-            )
-        if updates:
-            cursor.executemany(update, updates)
+    if not TriageResult.objects.filter(call_id__gte=ids[0], call_id__lte=ids[-1]).exists():
+        return {}
+    return {
+        call_id: rest
+        for call_id, *rest in TriageResult.objects.filter(call_id__in=ids).values_list(
+            "call_id", "version_id", "recommendation", "fired", "explanation"
+        )
+    }
 
 
 # --- protocols and versions ----------------------------------------------------------------------

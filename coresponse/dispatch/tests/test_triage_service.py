@@ -100,7 +100,7 @@ def test_bulk_triage_matches_one_by_one_and_leaves_unchanged_results(
         for i, text in enumerate(texts * 3)
     ]
     with django_assert_max_num_queries(12):
-        assert triage_calls(Call.objects.all()) == len(calls)
+        assert triage_calls(Call.objects.all()).total() == len(calls)
     bulk = {r.call_id: (r.version_id, r.recommendation, r.fired, r.explanation)
             for r in TriageResult.objects.all()}  # fmt: skip
     stamps = dict(TriageResult.objects.values_list("call_id", "triaged_at"))
@@ -108,7 +108,7 @@ def test_bulk_triage_matches_one_by_one_and_leaves_unchanged_results(
         one = triage_call(c, at=stamps[c.pk])
         assert bulk[c.pk] == (one.version_id, one.recommendation, one.fired, one.explanation)
     later = AFTERNOON + timedelta(days=30)
-    assert triage_calls(calls, at=later) == len(calls)  # model instances work too
+    assert triage_calls(calls, at=later).total() == len(calls)  # model instances work too
     assert dict(TriageResult.objects.values_list("call_id", "triaged_at")) == stamps
 
 

@@ -1,7 +1,11 @@
 """Writing a checked CAD export, in one transaction: frequent callers found, the calls upserted
 by external id with their flags, every call triaged, one audit event.
 
-The calls go through the bundle's upsert (bundle.loader.Upsert: executemany on SQLite, COPY on
+Triage does not wait for the write: the calls' facts are known from the checked rows, so they
+are decided on the other core (dispatch.triage.parallel) while this process writes the calls,
+and the results are stored once the calls have their ids.
+
+The calls go through the shared upsert (coresponse.bulk.Upsert: executemany on SQLite, COPY on
 PostgreSQL): a new id is inserted, a known one updated in place, so importing the same export
 twice changes nothing. Only the fields the mapping names are overwritten; a stored call keeps
 the rest (its program unless --program is given, a caller's number the export does not carry).
@@ -13,26 +17,22 @@ import bisect
 import gc
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from operator import itemgetter
 
 from django.db import transaction
-from django.db.models import Count
+from django.utils import timezone
 from tqdm import tqdm
 
-from coresponse.dispatch.models import Call, TriageResult
+from coresponse.bulk import BATCH, LOOKUP_BATCH, Upsert, large_sqlite_cache, stored_ids
+from coresponse.dispatch.models import Call
 from coresponse.dispatch.services.intake import frequent_caller_threshold
-from coresponse.dispatch.services.triage import triage_calls
+from coresponse.dispatch.services.triage import protocols_for, store_results
 from coresponse.dispatch.triage import vera
-from coresponse.interop.bundle.loader import (
-    BATCH,
-    LOOKUP_BATCH,
-    Upsert,
-    _large_sqlite_cache,
-    _lookup,
-)
+from coresponse.dispatch.triage.engine import CallFacts
+from coresponse.dispatch.triage.parallel import decide_aside
 from coresponse.interop.bundle.schema import Problem
 from coresponse.privacy.categories import DataCategory
 from coresponse.privacy.services import record
@@ -42,7 +42,6 @@ from .reader import Checked, check
 
 CALLER_FIELDS = ("caller_name", "caller_phone")
 SCAN_FACTOR = 4  # read the whole time span when it holds at most this many times the file
-TRIAGE_CHUNK = 5_000  # calls per triage_calls() (an IN list below every database's limit)
 
 
 class CadImportError(Exception):
@@ -135,14 +134,20 @@ def import_calls(
         report.unmapped = {
             code: n for code, n in checked.call_types.items() if not vera.categories_of(code)
         }
-        with transaction.atomic(), _large_sqlite_cache():
+        with transaction.atomic(), large_sqlite_cache():
             flags = None
             if "caller_phone" in checked.fields:
                 started = time.perf_counter()
                 flags = frequent_flags(checked)
                 report.frequent = sum(flags)
                 report.seconds["flag"] = time.perf_counter() - started
-            _write(checked, flags, program, report, disable)
+            stored = stored_ids(Call, [values[0] for values in checked.rows])
+            pending = None
+            if triage and checked.rows:
+                started = time.perf_counter()
+                pending = _decide(checked, flags, program, stored)
+                report.seconds["triage"] = time.perf_counter() - started
+            _write(checked, flags, program, stored, report, disable)
             record(
                 None,
                 "import",
@@ -153,18 +158,18 @@ def import_calls(
                 detail=f"{path} ({mapping.name}): {report.imported} calls, "
                 f"{report.created} new, {report.skipped} bad rows skipped",
             )
-            if triage and checked.rows:
+            if pending is not None:
                 started = time.perf_counter()
-                report.recommendations = _triage(checked, disable)
+                report.recommendations = _store_triage(checked, pending, disable)
                 report.triaged = sum(report.recommendations.values())
-                report.seconds["triage"] = time.perf_counter() - started
+                report.seconds["triage"] += time.perf_counter() - started
     finally:
         if collecting:
             gc.enable()
     return report
 
 
-def _write(checked: Checked, flags, program, report: ImportReport, disable) -> None:
+def _write(checked: Checked, flags, program, stored, report: ImportReport, disable) -> None:
     """Upsert the rows; `flags`: each row's frequent_caller, when the export has callers."""
     started = time.perf_counter()
     fields = list(checked.fields)
@@ -190,7 +195,6 @@ def _write(checked: Checked, flags, program, report: ImportReport, disable) -> N
     adapt = [(position[n], writer.adapters[n]) for n in fields if writer.adapters[n] is not None]
     tail = extra + defaults
     ids = [values[0] for values in checked.rows]
-    stored = _lookup(Call, ids)
     new, old = [], []
     with _bar("writing", disable, len(ids)) as bar:
         for index, values in enumerate(checked.rows):
@@ -272,43 +276,74 @@ def _stored_calls(checked: Checked, numbers, window):
             yield phone, at
 
 
-def _triage(checked: Checked, disable) -> dict[str, int]:
-    """Triage the imported calls through the triage service and count the recommendations.
+def _decide(checked: Checked, flags, program, stored: dict[str, int]):
+    """Start deciding every row's triage, on the other core when there are many (see
+    dispatch.triage.parallel), from the facts the calls will hold once written: the row's
+    values, and for a stored call the fields the export does not carry, as stored.
 
-    The calls go as querysets of id ranges (a fresh import's ids are mostly consecutive), the
-    rest in IN lists of TRIAGE_CHUNK ids."""
-    pks = sorted(_lookup(Call, [values[0] for values in checked.rows]).values())
-    counts: dict[str, int] = defaultdict(int)
-    with _bar("triaging", disable, len(pks)) as bar:
-        for calls, size in _batches(pks):
-            triage_calls(calls)
-            results = TriageResult.objects.filter(call__in=calls.values("pk")).order_by()
-            for row in results.values("recommendation").annotate(n=Count("pk")):
-                counts[row["recommendation"]] += row["n"]
-            bar.update(size)
+    Returns (version per program group, row indices per group, the pending decisions)."""
+    fields = checked.fields
+    at = {name: index for index, name in enumerate(fields)}
+    missing = [name for name in ("priority", "narrative") if name not in at]
+    if flags is None:
+        missing.append("frequent_caller")
+    if program is None:
+        missing.append("program")
+    kept = _stored_facts(checked, stored, missing) if missing else {}
+    blank = {"priority": None, "narrative": "", "frequent_caller": False, "program": None}
+    flagged, unflagged = frozenset({"frequent_caller"}), frozenset()
+    ct, rt, sc = at["call_type"], at["received_at"], at["source"]
+    pr, nr = at.get("priority"), at.get("narrative")
+    groups: dict[int | None, tuple[list[int], list[CallFacts]]] = {}
+    for index, values in enumerate(checked.rows):
+        old = kept.get(values[0], blank)
+        frequent = flags[index] if flags is not None else old["frequent_caller"]
+        program_id = program.pk if program is not None else old["program"]
+        indices, facts = groups.setdefault(program_id, ([], []))
+        indices.append(index)
+        facts.append(
+            CallFacts(
+                values[ct],
+                values[pr] if pr is not None else old["priority"],
+                (values[nr] if nr is not None else old["narrative"]) or "",
+                values[rt],
+                values[sc],
+                flagged if frequent else unflagged,
+            )
+        )
+    chosen = protocols_for(groups)
+    versions = [chosen[program_id][0] for program_id in groups]
+    rows = [indices for indices, _ in groups.values()]
+    pending = decide_aside([(chosen[pid][1], facts) for pid, (_, facts) in groups.items()])
+    return versions, rows, pending
+
+
+def _stored_facts(checked: Checked, stored: dict[str, int], names: list[str]) -> dict:
+    """external id -> {name: value} of the stored calls among the rows, for `names`."""
+    columns = ["program_id" if name == "program" else name for name in names]
+    ids = sorted({values[0] for values in checked.rows if values[0] in stored})
+    kept = {}
+    for start in range(0, len(ids), LOOKUP_BATCH):
+        batch = ids[start : start + LOOKUP_BATCH]
+        for external_id, *values in Call.objects.filter(external_id__in=batch).values_list(
+            "external_id", *columns
+        ):
+            kept[external_id] = dict(zip(names, values, strict=True))
+    return kept
+
+
+def _store_triage(checked: Checked, decided, disable) -> dict[str, int]:
+    """Store the decisions as the calls' triage results; the recommendations counted."""
+    versions, rows, pending = decided
+    pks = stored_ids(Call, [values[0] for values in checked.rows])
+    results, counts = {}, Counter()
+    for version, indices, decisions in zip(versions, rows, pending.result(), strict=True):
+        for index, decision in zip(indices, decisions, strict=True):
+            results[pks[checked.rows[index][0]]] = (version, decision)
+            counts[decision.recommendation] += 1
+    with _bar("triaging", disable, len(results)) as bar:
+        store_results(results, timezone.now(), advance=bar.update)
     return dict(counts)
-
-
-def _batches(pks: list[int]):
-    """(queryset, size) covering the sorted ids: runs of consecutive ids as ranges, the ids
-    between them in IN lists."""
-    scattered: list[int] = []
-    start = 0
-    while start < len(pks):
-        end = start
-        while end + 1 < len(pks) and pks[end + 1] == pks[end] + 1:
-            end += 1
-        if end - start + 1 >= TRIAGE_CHUNK:
-            yield Call.objects.filter(pk__range=(pks[start], pks[end])), end - start + 1
-        else:
-            scattered.extend(pks[start : end + 1])
-            if len(scattered) >= TRIAGE_CHUNK:
-                yield Call.objects.filter(pk__in=scattered[:TRIAGE_CHUNK]), TRIAGE_CHUNK
-                scattered = scattered[TRIAGE_CHUNK:]
-        start = end + 1
-    while scattered:
-        chunk, scattered = scattered[:TRIAGE_CHUNK], scattered[TRIAGE_CHUNK:]
-        yield Call.objects.filter(pk__in=chunk), len(chunk)
 
 
 def _line_count(path) -> int | None:

@@ -251,15 +251,43 @@ def test_the_synthetic_export_is_the_same_file_for_the_same_arguments(tmp_path):
 
 
 @pytest.mark.django_db
-def test_every_imported_call_is_triaged_whether_its_id_is_in_a_run_or_not(tmp_path, monkeypatch):
-    monkeypatch.setattr("coresponse.interop.cad.loader.TRIAGE_CHUNK", 3)
-    rows = "".join(f"{n},2025-03-01T09:0{n}:00,SERVICE - WELFARE CHECK,\n" for n in range(1, 8))
+@pytest.mark.parametrize("aside", [False, True], ids=["in-process", "forked"])
+def test_calls_are_triaged_the_same_whether_decided_aside_or_in_process(
+    tmp_path, monkeypatch, aside
+):
+    # A fork is only worth it for large files; here it is forced for seven rows.
+    monkeypatch.setattr(
+        "coresponse.dispatch.triage.parallel.ASIDE_MIN_CALLS", 1 if aside else 10**9
+    )
+    rows = "".join(f"{n},2025-03-01T09:0{n}:00,SERVICE - WELFARE CHECK,\n" for n in range(1, 7))
+    rows += "7,2025-03-01T09:07:00,WEAPON - PERSON WITH KNIFE,\n"
     path, mapping = small(tmp_path, "runs", rows)
-    assert import_calls(path, mapping).triaged == 7  # ids 1-7 in a row: one range
+    report = import_calls(path, mapping)
+    assert report.triaged == 7 and report.recommendations == {"civilian_team": 6, "police_only": 1}
     Call.objects.filter(external_id__in=["runs-2", "runs-5"]).delete()
     Call.objects.create(external_id="other", received_at=Call.objects.first().received_at,
                         source="911", call_type="TRESPASS")  # fmt: skip
-    report = import_calls(path, mapping)  # 5 old ids with gaps, 2 new after "other"
+    before = dict(TriageResult.objects.values_list("call__external_id", "triaged_at"))
+    report = import_calls(path, mapping)  # 5 stored ids, 2 new after "other"
     assert (report.created, report.triaged) == (2, 7)
-    assert TriageResult.objects.filter(call__external_id__startswith="runs-").count() == 7
-    assert sum(report.recommendations.values()) == 7
+    results = dict(TriageResult.objects.values_list("call__external_id", "triaged_at"))
+    assert len([i for i in results if i.startswith("runs-")]) == 7
+    assert all(results[i] == before[i] for i in before if i in results)  # unchanged: kept
+    assert not TriageResult.objects.filter(call__external_id="other").exists()
+
+
+@pytest.mark.django_db
+def test_a_stored_call_is_triaged_by_what_it_keeps_that_the_export_does_not_carry(tmp_path):
+    # The call-taker's narrative says a knife was seen; the city's export has no narrative
+    # column, so the import keeps the narrative and triage still sees the weapon.
+    path, mapping = small(tmp_path, "keep", "1,2025-03-01T09:00:00,SERVICE - WELFARE CHECK,\n")
+    call = Call.objects.create(
+        external_id="keep-1", received_at=datetime.fromisoformat("2025-03-01T16:00:00+00:00"),
+        source="911", call_type="SERVICE - WELFARE CHECK", priority=2,
+        narrative="RP says her son is holding a knife and threatening himself",
+    )  # fmt: skip
+    import_calls(path, mapping)
+    call.refresh_from_db()
+    assert call.narrative.startswith("RP says") and call.priority == 2
+    assert call.triage.recommendation == "police_only"
+    assert "knife" in call.triage.explanation

@@ -88,7 +88,7 @@ class Command(BaseCommand):
             raise CommandError(f"the generated bundle has {len(error.problems)} problems") from None
         demo = roster.build(until=until)
         triage_started = time.perf_counter()
-        triaged = triage_calls(Call.objects.all())
+        triaged = triage_calls(Call.objects.all()).total()
         triage_seconds = time.perf_counter() - triage_started
         live_calls = live.build() if options.get("live") else []
         elapsed = time.perf_counter() - started
