@@ -8,6 +8,7 @@ CORESPONSE_TIME_ZONE  the program's local zone, used for display and exports.
 CORESPONSE_VAR_DIR    where the SQLite file and other runtime state live.
 CORESPONSE_FREQUENT_CALLER_CALLS / _DAYS  a caller with that many calls in that many days is
     flagged as a frequent caller at intake (default 3 in 90).
+CORESPONSE_TASKS      "database" (default: `coresponse worker` runs them) or "immediate".
 """
 
 import os
@@ -47,6 +48,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "coresponse.agencies",
     "coresponse.people",
     "coresponse.privacy",
@@ -184,6 +187,17 @@ SPECTACULAR_SETTINGS = {
 # flagged as a frequent caller at intake.
 CORESPONSE_FREQUENT_CALLER_CALLS = int(os.environ.get("CORESPONSE_FREQUENT_CALLER_CALLS", "3"))
 CORESPONSE_FREQUENT_CALLER_DAYS = int(os.environ.get("CORESPONSE_FREQUENT_CALLER_DAYS", "90"))
+
+# Background tasks (Django's tasks framework through the django-tasks backport): stored in the
+# database and run by `coresponse worker`. CORESPONSE_TASKS=immediate runs each task at once in
+# the process that enqueues it (the test suite, a laptop without a worker).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if os.environ.get("CORESPONSE_TASKS", "database") == "immediate"
+        else "django_tasks_db.DatabaseBackend"
+    }
+}
 
 LOGGING = {
     "version": 1,
