@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from coresponse.care.models import FollowUp, FollowUpOutcome, Referral, ReferralStatus
 from coresponse.dispatch.models import Call
 from coresponse.field.models import Disposition, Encounter, EncounterKind
-from coresponse.people.models import IdentityLink, LinkStatus
+from coresponse.people.identity import humans
 
 FREQUENT_CLIENT_MIN_ENCOUNTERS = 3
 
@@ -67,20 +67,7 @@ def _minutes(pairs) -> list[float]:
 
 def _people_count(person_ids: set[int]) -> int:
     """Distinct humans: records tied by a link that no person rejected count once."""
-    parent = {pid: pid for pid in person_ids}
-
-    def root(pid):
-        while parent[pid] != pid:
-            parent[pid] = parent[parent[pid]]
-            pid = parent[pid]
-        return pid
-
-    links = IdentityLink.objects.exclude(status=LinkStatus.REJECTED).filter(
-        person_a__in=person_ids, person_b__in=person_ids
-    )
-    for a, b in links.values_list("person_a_id", "person_b_id").iterator():
-        parent[root(a)] = root(b)
-    return len({root(pid) for pid in person_ids})
+    return len(set(humans(person_ids).values()))
 
 
 def compute(period: Period, program_id: int | None = None) -> dict[str, Metric]:
