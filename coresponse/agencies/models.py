@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F, Q
+from django_otp.models import Device
 
 
 class AgencyKind(models.TextChoices):
@@ -172,3 +173,100 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}"
+
+
+# --- accounts: second factors, sign-in lockout, API tokens (docs/security.md) --------------------
+
+
+class MfaRequirement(models.Model):
+    """A role at an agency whose members must sign in with a second factor (an authenticator
+    app or a passkey). A member without one is walked through enrolment right after the
+    password; until then they reach nothing but the enrolment pages."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="mfa_requirements")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["agency__name", "role"]
+        verbose_name = "second-factor requirement"
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "role"], name="mfa_requirement_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} at {self.agency} must use a second factor"
+
+
+class SignInThrottle(models.Model):
+    """Consecutive failed sign-ins under one username, and the lock they led to.
+
+    Kept per username whether or not such an account exists, so a lockout never tells an
+    outsider which names are real; the name is kept only as a keyed hash (`digest`), since a
+    password typed into the username box must not be stored. `user` names the account when
+    there is one. A success clears the count; an administrator can unlock at any time.
+    """
+
+    digest = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    failures = models.PositiveSmallIntegerField(default=0)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_failure_at"]
+        verbose_name = "failed sign-in count"
+
+    def __str__(self) -> str:
+        return f"{self.user or 'unknown username'}: {self.failures} failed"
+
+
+class ApiToken(models.Model):
+    """A short-lived personal API token (`coresponse token USERNAME`), sent as
+    `Authorization: Bearer <token>`. Only the SHA-256 of the token is stored; `prefix` (its
+    first characters) tells tokens apart in lists without revealing them."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")), name="api_token_expires_after_created"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+
+class Passkey(Device):
+    """A WebAuthn credential (a passkey, a security key) registered as a second factor.
+
+    A django-otp device, so a sign-in verified with it counts like one verified with an
+    authenticator app (`request.user.is_verified()`); it never verifies a typed code."""
+
+    credential_id = models.CharField(max_length=1400, unique=True, help_text="base64url")
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    aaguid = models.CharField(max_length=36, blank=True)
+    backed_up = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def verify_token(self, token) -> bool:
+        return False

@@ -87,6 +87,15 @@ class Encounter(models.Model):
     weapon_present = models.BooleanField(default=False)
     injuries = models.BooleanField(default=False)
     arrest_eligible = models.BooleanField(default=False)
+    # Edits from the field app and the staff UI: every save adds 1, so a device that edited an
+    # older version is told so (a conflict to reconcile) instead of overwriting the newer one.
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    # The id the field app gave the record on the device: a record synced twice is one encounter.
+    client_id = models.UUIDField(null=True, blank=True, unique=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-on_scene_at"]
@@ -137,3 +146,80 @@ class EncounterNote(models.Model):
     def __str__(self) -> str:
         # Never the text itself: admin lists and logs must not leak the note.
         return f"{self.get_category_display()} note on {self.encounter}"
+
+
+class RevisionSource(models.TextChoices):
+    FIELD_APP = "field_app", "Field app"
+    RECONCILED = "reconciled", "Reconciled"
+
+
+class EncounterRevision(models.Model):
+    """One saved version of an encounter as the field app edits it: the fields and the notes
+    (by data category) after the save. The base a device edited is looked up here, so a sync
+    can tell what the device changed from what changed on the server meanwhile.
+
+    The snapshot holds notes of every category: it is read only through
+    `coresponse.field.selectors`, category by category, like the notes themselves."""
+
+    encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    saved_at = models.DateTimeField()
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=16, choices=RevisionSource.choices)
+    snapshot = models.JSONField()
+
+    class Meta:
+        ordering = ["encounter", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["encounter", "version"], name="encounter_revision_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.encounter} v{self.version}"
+
+
+class ConflictStatus(models.TextChoices):
+    OPEN = "open", "Waiting to be reconciled"
+    RESOLVED = "resolved", "Reconciled"
+
+
+class EncounterConflict(models.Model):
+    """A device sent changes to an encounter that was changed on the server since the device
+    read it. Nothing was overwritten: both versions are kept here until a person reconciles
+    them field by field (`coresponse.field.services.reconcile`)."""
+
+    encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="conflicts")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField()
+    base_version = models.PositiveIntegerField(help_text="The version the device edited.")
+    server_version = models.PositiveIntegerField(help_text="The version on the server then.")
+    base = models.JSONField(help_text="The snapshot the device started from.")
+    server = models.JSONField(help_text="The server's snapshot when the device's changes came.")
+    device = models.JSONField(help_text="What the device sent: only the parts it edits.")
+    fields = models.JSONField(default=list, help_text="The keys whose values differ.")
+    status = models.CharField(
+        max_length=16, choices=ConflictStatus.choices, default=ConflictStatus.OPEN
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.JSONField(default=dict, blank=True, help_text="key -> server | device")
+    resolved_version = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", resolved_at__isnull=True)
+                | Q(status="resolved", resolved_at__isnull=False),
+                name="encounter_conflict_resolution_stamped",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Conflict on {self.encounter} (v{self.base_version} vs v{self.server_version})"

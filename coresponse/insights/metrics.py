@@ -1,26 +1,45 @@
 """The metrics engine: each catalogue metric with its numerator and denominator.
 
-Definitions live in docs/metrics.md; this module is their one implementation. The period filter
-applies to the call's `received_at` (an encounter without a call, such as outreach, counts by
-when the team was dispatched or arrived). Unless stated, the population is crisis encounters.
-Rates are fractions between 0 and 1 and are None when the denominator is empty, never 0.
+    evaluate(filters) -> Evaluation          # every catalogue key, for the UI, API, CLI, reports
+    compute(period, program_id=None)         # the same metrics for a Period, as a dict
+
+Definitions live in docs/metrics.md (and, short, in insights.catalogue); this module is their one
+implementation. The period applies to the call's `received_at` (an encounter without a call, such
+as outreach, counts by when the team was dispatched or arrived). Unless stated, the population is
+crisis encounters. Rates are fractions between 0 and 1 and are None when the denominator is empty,
+never 0; durations are minutes; money is in the programs' currency.
+
+Everything is counted by the database over the fact tables (insights.facts): one aggregate query
+for the encounter outcomes, one per duration for its histogram (medians and percentiles are read
+off the histogram), one GROUP BY person for the people counts, and the per-day call counts. People
+are counted as humans through `coresponse.people.identity.humans` (linked records count once).
 """
 
+from __future__ import annotations
+
+import hashlib
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from statistics import median
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.core.cache import cache
+from django.db.models import BooleanField, Case, Count, Max, Min, Q, QuerySet, Sum, When
+from django.utils import timezone
 
-from coresponse.care.models import FollowUp, FollowUpOutcome, Referral, ReferralStatus
-from coresponse.dispatch.models import Call
-from coresponse.field.models import Disposition, Encounter, EncounterKind
+from coresponse.care.models import Enrollment
+from coresponse.insights import catalogue, costs, facts
+from coresponse.insights.filters import NOT_RECORDED, Filters, Period
+from coresponse.insights.models import CallDay, EncounterFact
 from coresponse.people.identity import humans
+from coresponse.people.models import IdentityLink, LinkStatus
+
+__all__ = ["Evaluation", "Filters", "Histogram", "Metric", "Period", "compute", "evaluate"]
 
 FREQUENT_CLIENT_MIN_ENCOUNTERS = 3
+FREQUENT_CLIENT_WINDOW = timedelta(days=365)
+REPEAT_WINDOW = timedelta(days=30)
+LOOKUP_BATCH = 900  # ids per IN (...): below SQLite's oldest limit of 999 parameters
 
 
 @dataclass(frozen=True)
@@ -29,114 +48,420 @@ class Metric:
     numerator: float | None = None
     denominator: int | None = None
 
-
-@dataclass(frozen=True)
-class Period:
-    start: datetime
-    end: datetime  # exclusive
+    def as_dict(self) -> dict:
+        return {"value": self.value, "numerator": self.numerator, "denominator": self.denominator}
 
 
 def rate(numerator: int, denominator: int) -> Metric:
     return Metric(numerator / denominator if denominator else None, numerator, denominator)
 
 
+def count(n: int) -> Metric:
+    return Metric(n, n, None)
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Values (whole seconds) with how often each occurs, sorted by value."""
+
+    bins: tuple[tuple[int, int], ...]
+
+    @property
+    def n(self) -> int:
+        return sum(c for _, c in self.bins)
+
+    def _at_rank(self, rank: int) -> int:
+        """The value at 1-based `rank` of the sorted data."""
+        seen = 0
+        for value, c in self.bins:
+            seen += c
+            if seen >= rank:
+                return value
+        raise IndexError(rank)
+
+    def median(self) -> float | None:
+        """The middle value, or the mean of the two middle ones (as statistics.median)."""
+        n = self.n
+        if not n:
+            return None
+        if n % 2:
+            return float(self._at_rank(n // 2 + 1))
+        return (self._at_rank(n // 2) + self._at_rank(n // 2 + 1)) / 2
+
+    def percentile(self, q: float) -> float | None:
+        """Nearest rank: the smallest value with at least q of the data at or below it."""
+        n = self.n
+        if not n:
+            return None
+        return float(self._at_rank(max(1, math.ceil(round(n * q, 9)))))
+
+
 def percentile(values: list[float], q: float) -> float | None:
-    """Nearest-rank percentile: the smallest value with at least q of the data at or below it."""
+    """Nearest-rank percentile of a list (the Histogram's rule)."""
     if not values:
         return None
     ordered = sorted(values)
-    rank = max(1, math.ceil(round(len(ordered) * q, 9)))  # round: 100 * 0.07 is 7.000000000000001
-    return ordered[rank - 1]
+    return ordered[max(1, math.ceil(round(len(ordered) * q, 9))) - 1]
 
 
-def calls_in(period: Period, program_id: int | None = None) -> QuerySet:
-    calls = Call.objects.filter(received_at__gte=period.start, received_at__lt=period.end)
-    return calls.filter(program_id=program_id) if program_id else calls
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds / 60
 
 
-def crisis_encounters(period: Period, program_id: int | None = None) -> QuerySet:
-    encounters = Encounter.objects.annotate(
-        reference_at=Coalesce("call__received_at", "dispatched_at", "on_scene_at")
-    ).filter(kind=EncounterKind.CRISIS, reference_at__gte=period.start, reference_at__lt=period.end)
-    return encounters.filter(program_id=program_id) if program_id else encounters
+@dataclass
+class Evaluation:
+    """The answer to one question: every metric, and what the comparisons and reports reuse."""
+
+    filters: Filters
+    period: Period
+    metrics: dict[str, Metric]
+    histograms: dict[str, Histogram] = field(default_factory=dict)
+    cost: costs.CostResult | None = None
+    refreshed_at: datetime | None = None
+
+    def __getitem__(self, key: str) -> Metric:
+        return self.metrics[key]
+
+    def as_json(self) -> dict:
+        """The command line's and the API's shape (docs/metrics.md)."""
+        return {
+            "period": {
+                "from": self.filters.first_day.isoformat(),
+                "to": self.filters.last_day.isoformat(),
+            },
+            "metrics": {key: self.metrics[key].as_dict() for key in catalogue.KEYS},
+        }
 
 
-def _minutes(pairs) -> list[float]:
-    return [(end - start).total_seconds() / 60 for start, end in pairs if start and end]
+# --- the population -----------------------------------------------------------------------------
 
 
-def _people_count(person_ids: set[int]) -> int:
-    """Distinct humans: records tied by a link that no person rejected count once."""
-    return len(set(humans(person_ids).values()))
+def population(filters: Filters) -> Q:
+    """The filters other than the period, as a condition on EncounterFact."""
+    q = Q()
+    if filters.program_ids:
+        q &= Q(program_id__in=filters.program_ids)
+    if filters.team_id:
+        q &= Q(team_id=filters.team_id)
+    if filters.agency_id:
+        q &= Q(agency_id=filters.agency_id)
+    if filters.source:
+        q &= Q(source=filters.source)
+    if filters.district:
+        q &= Q(district=filters.district)
+    for name in ("race_ethnicity", "sex", "age_band"):
+        value = getattr(filters, name)
+        if value == NOT_RECORDED:
+            q &= Q(**{name: ""})
+        elif value:
+            q &= Q(**{name: value})
+    return q
+
+
+def in_period(period: Period) -> Q:
+    return Q(ref_at__gte=period.start, ref_at__lt=period.end)
+
+
+def encounter_facts(filters: Filters, period: Period | None = None) -> QuerySet[EncounterFact]:
+    """The crisis encounters of the question, as facts."""
+    period = period or filters.period
+    return EncounterFact.objects.filter(in_period(period) & population(filters))
+
+
+def _calls(filters: Filters, period: Period) -> tuple[int, int]:
+    """(calls received, calls eligible)."""
+    if filters.person_filtered:
+        # Only a person record says who a call was about: the calls of matching encounters.
+        got = (
+            encounter_facts(filters, period)
+            .exclude(call_id=None)
+            .aggregate(
+                calls=Count("call_id", distinct=True),
+                eligible=Count("call_id", distinct=True, filter=Q(call_eligible=True)),
+            )
+        )
+        return got["calls"], got["eligible"]
+    days = CallDay.objects.filter(day__gte=period.first_day, day__lte=period.last_day)
+    if filters.program_ids:
+        days = days.filter(program_id__in=filters.program_ids)
+    if filters.team_id:
+        days = days.filter(team_id=filters.team_id)
+    if filters.source:
+        days = days.filter(source=filters.source)
+    if filters.district:
+        days = days.filter(district=filters.district)
+    got = days.aggregate(n=Sum("calls"), n_eligible=Sum("calls", filter=Q(eligible=True)))
+    return got["n"] or 0, got["n_eligible"] or 0
+
+
+def _histogram(rows: QuerySet, column: str) -> Histogram:
+    bins = (
+        rows.exclude(**{column: None})
+        .values(column)
+        .annotate(n=Count("pk"))
+        .order_by(column)
+        .values_list(column, "n")
+    )
+    return Histogram(tuple(bins))
+
+
+# --- people: persons served, frequent clients, repeat crises ------------------------------------
+
+
+@dataclass
+class People:
+    served: int = 0
+    repeats: int = 0  # crisis encounters followed by one of the same human within 30 days
+    frequent: int = 0
+    frequent_enrolled: int = 0
+
+
+def linked_records() -> Q:
+    """Facts whose person record is in an identity link nobody rejected (possibly one of
+    several records of a human); every other record is a human on its own."""
+    links = IdentityLink.objects.exclude(status=LinkStatus.REJECTED)
+    return Q(person_id__in=links.values("person_a_id")) | Q(person_id__in=links.values("person_b_id"))
+
+
+def _people(filters: Filters, period: Period, db_repeats: int, served_single: int) -> People:
+    """Persons served, frequent clients (and those enrolled) and repeat crises, by human.
+
+    Records in no identity link are counted by the database; only linked records come to
+    Python, where `humans` says which are one human and their counts are merged.
+    """
+    window_start = min(period.start, period.end - FREQUENT_CLIENT_WINDOW)
+    year_start = period.end - FREQUENT_CLIENT_WINDOW
+    scope = (
+        EncounterFact.objects.filter(population(filters))
+        .filter(ref_at__gte=window_start, ref_at__lt=period.end)
+        .exclude(person_id=None)
+    )
+    linked = linked_records()
+    single = scope.exclude(linked)
+    people = People(served=served_single, repeats=db_repeats)
+    per_person = (
+        lambda rows: rows.values("person_id")
+        .annotate(
+            n_period=Count("pk", filter=Q(ref_at__gte=period.start)),
+            n_window=Count("pk", filter=Q(ref_at__gte=year_start)),
+            first_s=Min("ref_s", filter=Q(ref_at__gte=year_start)),
+        )
+        .order_by()
+    )
+    frequent_first: dict[int, int] = {}  # human -> first crisis in the 12 months (epoch s)
+    members: dict[int, list[int]] = {}
+    for pid, first_s in (
+        per_person(single)
+        .filter(n_period__gt=0, n_window__gte=FREQUENT_CLIENT_MIN_ENCOUNTERS)
+        .values_list("person_id", "first_s")
+    ):
+        frequent_first[pid] = first_s
+        members[pid] = [pid]
+
+    rows = {
+        pid: (n_period, n_window, first_s)
+        for pid, n_period, n_window, first_s in per_person(scope.filter(linked)).values_list(
+            "person_id", "n_period", "n_window", "first_s"
+        )
+    }
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for pid, human in humans(rows).items():
+        clusters[human].append(pid)
+    linked_in_period = []
+    for human, pids in clusters.items():
+        n_period = sum(rows[p][0] for p in pids)
+        if not n_period:
+            continue
+        people.served += 1
+        if len(pids) > 1:
+            linked_in_period.append(pids)
+        if sum(rows[p][1] for p in pids) >= FREQUENT_CLIENT_MIN_ENCOUNTERS:
+            frequent_first[human] = min(rows[p][2] for p in pids if rows[p][2] is not None)
+            members[human] = pids
+    if linked_in_period:
+        people.repeats += _linked_repeats(filters, period, linked_in_period)
+    people.frequent = len(frequent_first)
+    if frequent_first:
+        people.frequent_enrolled = _enrolled(frequent_first, members)
+    return people
+
+
+def _linked_repeats(filters: Filters, period: Period, clusters: list[list[int]]) -> int:
+    """The repeat count of humans with several records, as one human, minus what the database
+    counted record by record (next_gap_s sees one record's encounters only)."""
+    ids = [pid for pids in clusters for pid in pids]
+    times: dict[int, list[tuple[int, bool]]] = defaultdict(list)
+    target = in_period(period) & population(filters)
+    for start in range(0, len(ids), LOOKUP_BATCH):
+        batch = ids[start : start + LOOKUP_BATCH]
+        rows = (
+            EncounterFact.objects.filter(person_id__in=batch)
+            .filter(ref_at__gte=period.start, ref_at__lt=period.end + REPEAT_WINDOW)
+            .annotate(
+                counted=Case(When(target, then=True), default=False, output_field=BooleanField())
+            )
+            .values_list("person_id", "ref_s", "counted", "next_gap_s")
+        )
+        for pid, ref_s, counted, gap in rows:
+            times[pid].append((ref_s, bool(counted), gap))
+    window = REPEAT_WINDOW.total_seconds()
+    correction = 0
+    for pids in clusters:
+        merged = sorted((ref_s, counted) for p in pids for ref_s, counted, _ in times[p])
+        for i, (ref_s, counted) in enumerate(merged):
+            if counted and i + 1 < len(merged) and merged[i + 1][0] - ref_s <= window:
+                correction += 1
+        for p in pids:  # take out what the database counted per record
+            correction -= sum(
+                1 for _, counted, gap in times[p] if counted and gap is not None and gap <= window
+            )
+    return correction
+
+
+def _enrolled(frequent_first: dict[int, int], members: dict[int, list[int]]) -> int:
+    """Frequent clients with an enrollment (of any of their records) starting on or after the
+    local date of their first crisis encounter in the window."""
+    ids = [pid for human in frequent_first for pid in members[human]]
+    latest: dict[int, object] = {}
+    for start in range(0, len(ids), LOOKUP_BATCH):
+        batch = ids[start : start + LOOKUP_BATCH]
+        latest.update(
+            Enrollment.objects.filter(person_id__in=batch)
+            .values("person_id")
+            .annotate(latest=Max("start_date"))
+            .order_by()
+            .values_list("person_id", "latest")
+        )
+    enrolled = 0
+    zone = timezone.get_default_timezone()
+    for human, first_s in frequent_first.items():
+        first_day = datetime.fromtimestamp(first_s, zone).date()
+        if any(latest.get(p) and latest[p] >= first_day for p in members[human]):
+            enrolled += 1
+    return enrolled
+
+
+# --- the engine ---------------------------------------------------------------------------------
+
+
+def evaluate(filters: Filters, period: Period | None = None, *, fresh: str = "auto") -> Evaluation:
+    """Every catalogue metric for the filters (over `period`, by default the filters' dates).
+
+    `fresh`: "auto" rebuilds the fact tables first if records were added since they were built
+    (in the worker when a rebuild takes long: facts.ensure_fresh); "wait" always waits for that
+    rebuild; "force" rebuilds whatever; "no" counts the facts as they are.
+    """
+    period = period or filters.period
+    if fresh == "force":
+        refreshed = facts.refresh()
+    elif fresh == "wait":
+        refreshed = facts.ensure_fresh(wait_seconds=float("inf"))
+    elif fresh == "auto":
+        refreshed = facts.ensure_fresh()
+    else:
+        refreshed = facts.last_refresh()
+    rows = encounter_facts(filters, period)
+    window = REPEAT_WINDOW.total_seconds()
+    c = rows.aggregate(
+        total=Count("pk"),
+        arrests=Count("pk", filter=Q(arrest=True)),
+        resolved=Count("pk", filter=Q(resolved_on_scene=True)),
+        served=Count("pk", filter=Q(service=True)),
+        er=Count("pk", filter=Q(er_transport=True)),
+        holds=Count("pk", filter=Q(involuntary_hold=True)),
+        admissions=Count("pk", filter=Q(hospital_admission=True)),
+        bookings=Count("pk", filter=Q(jail_booking=True)),
+        no_hospital=Count("pk", filter=Q(er_transport=False, hospital_admission=False)),
+        no_er_no_jail=Count("pk", filter=Q(er_transport=False, jail_booking=False)),
+        force=Count("pk", filter=Q(use_of_force=True)),
+        early=Count("pk", filter=Q(officer_early=True)),
+        saved_s=Sum("officer_saved_s"),
+        eligible=Count("pk", filter=Q(arrest_eligible=True)),
+        diverted=Count("pk", filter=Q(arrest_eligible=True, arrest=False, referred=True)),
+        eligible_no_arrest=Count("pk", filter=Q(arrest_eligible=True, arrest=False)),
+        repeats=Count("pk", filter=Q(next_gap_s__lte=window)),
+        single_persons=Count(
+            "person_id", distinct=True, filter=Q(person_id__isnull=False) & ~linked_records()
+        ),
+        fu_completed=Sum("followups_completed"),
+        fu_connected=Sum("followups_connected"),
+        ref_sent=Sum("referrals_sent"),
+        ref_completed=Sum("referrals_completed"),
+    )
+    total = c["total"]
+    response = _histogram(rows, "response_s")
+    on_scene = _histogram(rows, "on_scene_s")
+    people = _people(filters, period, c["repeats"], c["single_persons"])
+    calls, eligible_calls = _calls(filters, period)
+    saved_hours = (c["saved_s"] or 0) / 3600
+
+    m: dict[str, Metric] = {
+        "calls_received": count(calls),
+        "calls_eligible": count(eligible_calls),
+        "responses": count(total),
+        "persons_served": count(people.served),
+        "response_time_median_min": Metric(_minutes(response.median()), None, response.n),
+        "response_time_p90_min": Metric(_minutes(response.percentile(0.9)), None, response.n),
+        "time_on_scene_median_min": Metric(_minutes(on_scene.median()), None, on_scene.n),
+        "arrest_avoided_rate": rate(total - c["arrests"], total),
+        "arrests": count(c["arrests"]),
+        "resolved_on_scene_rate": rate(c["resolved"], total),
+        "service_rate": rate(c["served"], total),
+        "er_transport_rate": rate(c["er"], total),
+        "involuntary_hold_rate": rate(c["holds"], total),
+        "hospital_diversion_rate": rate(c["no_hospital"], total),
+        "no_er_no_jail_rate": rate(c["no_er_no_jail"], total),
+        "diversion_rate": rate(c["diverted"], c["eligible"]),
+        "use_of_force_rate": rate(c["force"], total),
+        "officer_early_return_rate": rate(c["early"], total),
+        "officer_hours_saved": Metric(saved_hours, None, c["early"]),
+        "followup_connection_rate": rate(c["fu_connected"] or 0, c["fu_completed"] or 0),
+        "referral_completion_rate": rate(c["ref_completed"] or 0, c["ref_sent"] or 0),
+        "frequent_client_enrollment_rate": rate(people.frequent_enrolled, people.frequent),
+        "repeat_crisis_30d_rate": rate(people.repeats, total),
+    }
+    cost = costs.evaluate(
+        filters,
+        period,
+        responses=total,
+        eligible_without_arrest=c["eligible_no_arrest"],
+        er_transports=c["er"],
+        holds=c["holds"],
+        officer_hours_saved=saved_hours,
+        persons_served=people.served,
+    )
+    m.update(cost.metrics())
+    return Evaluation(
+        filters=filters,
+        period=period,
+        metrics=m,
+        histograms={"response_s": response, "on_scene_s": on_scene},
+        cost=cost,
+        refreshed_at=refreshed.finished_at if refreshed else None,
+    )
+
+
+def cached_evaluate(filters: Filters, period: Period | None = None) -> Evaluation:
+    """`evaluate`, remembered until the facts are next rebuilt (pages ask the same question
+    again as people click through them)."""
+    refreshed = facts.ensure_fresh()
+    period = period or filters.period
+    key = "insights:evaluation:%s:%s" % (
+        refreshed.pk if refreshed else 0,
+        hashlib.sha256(
+            repr((sorted(filters.query().items()), filters.program_ids, period)).encode()
+        ).hexdigest(),
+    )
+    result = cache.get(key)
+    if result is None:
+        result = evaluate(filters, period, fresh="no")
+        cache.set(key, result, timeout=facts.REFRESH_MINUTES * 60 * 2)
+    return result
 
 
 def compute(period: Period, program_id: int | None = None) -> dict[str, Metric]:
-    encounters = crisis_encounters(period, program_id)
-    # Exists, not a join: a join to referrals would count an encounter once per referral.
-    referred = Exists(Referral.objects.filter(encounter=OuterRef("pk")))
-    counts = encounters.annotate(referred=referred).aggregate(
-        total=Count("id"),
-        arrests=Count("id", filter=Q(arrest=True)),
-        resolved=Count("id", filter=Q(disposition=Disposition.RESOLVED_ON_SCENE)),
-        served=Count("id", filter=~Q(services=[])),
-        er=Count("id", filter=Q(er_transport=True)),
-        holds=Count("id", filter=Q(involuntary_hold=True)),
-        no_hospital=Count("id", filter=Q(er_transport=False, hospital_admission=False)),
-        no_er_no_jail=Count("id", filter=Q(er_transport=False, jail_booking=False)),
-        force=Count("id", filter=Q(use_of_force=True)),
-        early=Count("id", filter=Q(officer_cleared_at__lt=F("cleared_at"))),
-        eligible=Count("id", filter=Q(arrest_eligible=True)),
-        diverted=Count("id", filter=Q(arrest_eligible=True, arrest=False, referred=True)),
+    """Every catalogue metric over `period` (whole local days), for one program or all."""
+    filters = Filters(
+        period.first_day, period.last_day, program_ids=(program_id,) if program_id else ()
     )
-    total = counts["total"]
-    response = _minutes(encounters.values_list("call__received_at", "on_scene_at").iterator())
-    on_scene = _minutes(encounters.values_list("on_scene_at", "cleared_at").iterator())
-    saved = _minutes(
-        encounters.filter(officer_cleared_at__lt=F("cleared_at"))
-        .values_list("officer_cleared_at", "cleared_at")
-        .iterator()
-    )
-    visits = list(encounters.exclude(person=None).values_list("person_id", "reference_at"))
-    followups = FollowUp.objects.filter(encounter__in=encounters.values("id"))
-    completed_followups = followups.exclude(completed_at=None)
-    referrals = Referral.objects.filter(encounter__in=encounters.values("id"))
-    return {
-        "calls_received": Metric(calls_in(period, program_id).count()),
-        "responses": Metric(total),
-        "persons_served": Metric(_people_count({pid for pid, _ in visits})),
-        "response_time_median_min": Metric(median(response) if response else None),
-        "response_time_p90_min": Metric(percentile(response, 0.9)),
-        "time_on_scene_median_min": Metric(median(on_scene) if on_scene else None),
-        "arrest_avoided_rate": rate(total - counts["arrests"], total),
-        "arrests": Metric(counts["arrests"]),
-        "resolved_on_scene_rate": rate(counts["resolved"], total),
-        "service_rate": rate(counts["served"], total),
-        "er_transport_rate": rate(counts["er"], total),
-        "involuntary_hold_rate": rate(counts["holds"], total),
-        "hospital_diversion_rate": rate(counts["no_hospital"], total),
-        "no_er_no_jail_rate": rate(counts["no_er_no_jail"], total),
-        "diversion_rate": rate(counts["diverted"], counts["eligible"]),
-        "use_of_force_rate": rate(counts["force"], total),
-        "officer_early_return_rate": rate(counts["early"], total),
-        "officer_hours_saved": Metric(sum(saved) / 60),
-        "followup_connection_rate": rate(
-            completed_followups.filter(outcome=FollowUpOutcome.CONNECTED).count(),
-            completed_followups.count(),
-        ),
-        "referral_completion_rate": rate(
-            referrals.filter(status=ReferralStatus.COMPLETED).count(), referrals.count()
-        ),
-        "repeat_crisis_30d_rate": rate(_repeats_within(visits, timedelta(days=30)), total),
-    }
-
-
-def _repeats_within(visits, window: timedelta) -> int:
-    """Encounters followed by another crisis encounter of the same person within `window`."""
-    by_person = defaultdict(list)
-    for person_id, at in visits:
-        by_person[person_id].append(at)
-    repeats = 0
-    for times in by_person.values():
-        times.sort()
-        repeats += sum(1 for a, b in zip(times, times[1:], strict=False) if b - a <= window)
-    return repeats
+    return evaluate(filters, period).metrics

@@ -8,6 +8,7 @@ for model in (
     models.Budget,
     models.Expenditure,
     models.GrantApplication,
+    models.CostModel,
     models.Stakeholder,
     models.Meeting,
     models.Debrief,

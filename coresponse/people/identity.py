@@ -1,35 +1,129 @@
 """Which person records are one human: the clusters that identity links make.
 
 `humans(ids)` is the one answer every count of people uses (persons served, frequent clients,
-repeat crises): records tied by a link that nobody rejected, directly or through other records,
-are one human, named by the smallest record id of the cluster.
+repeat crises, the accounting of disclosures): records tied by a link that is automatic or
+confirmed (not waiting for review, not rejected), directly or through other records, are one
+human, named by the smallest record id of its cluster.
+
+A rejection is also a constraint: two records a reviewer said are different people never end up
+in one cluster, even when other links would chain them together. Links are taken confirmed
+first, then automatic ones from the most to the least probable, and a link that would join a
+rejected pair is left out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from coresponse.people.models import IdentityLink, LinkStatus
+from django.db.models import Q
+
+from coresponse.people.models import LINKING_STATUSES, IdentityLink, LinkStatus
+
+SMALL = 5_000  # fewer records than this: follow their links; more: read every link once
+BATCH = 900
 
 
 def humans(person_ids: Iterable[int]) -> dict[int, int]:
-    """Each of `person_ids` -> the id that stands for its human (the smallest record id among
-    the given records it is linked to, directly or through other given records)."""
+    """Each of `person_ids` -> the id that stands for its human (the smallest record id of the
+    cluster its links make, across every record)."""
     ids = set(person_ids)
-    parent = {pid: pid for pid in ids}
+    if not ids:
+        return {}
+    links, rejected = _component_links(ids) if len(ids) < SMALL else _all_links()
+    root = _roots(_clusters(links, rejected))
+    return {pid: root(pid) for pid in ids}
 
+
+def cluster_of(person_id: int) -> set[int]:
+    """Every record of the human `person_id` is one of (itself included)."""
+    links, rejected = _component_links({person_id})
+    root = _roots(_clusters(links, rejected))
+    members = {person_id} | {p for link in links for p in link[:2]}
+    mine = root(person_id)
+    return {pid for pid in members if root(pid) == mine}
+
+
+def _roots(parent: dict[int, int]):
     def root(pid: int) -> int:
-        while parent[pid] != pid:
-            parent[pid] = parent[parent[pid]]
+        while parent.get(pid, pid) != pid:
             pid = parent[pid]
         return pid
 
-    links = IdentityLink.objects.exclude(status=LinkStatus.REJECTED)
-    if len(ids) < 5000:  # a few people: their links only; many: one pass over every link
-        links = links.filter(person_a__in=ids, person_b__in=ids)
-    for a, b in links.values_list("person_a_id", "person_b_id").iterator(10_000):
-        if a in parent and b in parent:
+    return root
+
+
+_FIELDS = ("person_a_id", "person_b_id", "status", "score")
+
+
+def _component_links(ids: set[int]):
+    """The linking and rejected links of every record reachable from `ids`."""
+    seen, frontier = set(), set(ids)
+    links, rejected = {}, set()
+    wanted = Q(status__in=LINKING_STATUSES) | Q(status=LinkStatus.REJECTED)
+    while frontier:
+        seen |= frontier
+        batch, frontier = sorted(frontier), set()
+        for start in range(0, len(batch), BATCH):
+            chunk = batch[start : start + BATCH]
+            rows = IdentityLink.objects.filter(wanted).filter(
+                Q(person_a_id__in=chunk) | Q(person_b_id__in=chunk)
+            )
+            for a, b, status, score in rows.values_list(*_FIELDS):
+                if status == LinkStatus.REJECTED:
+                    rejected.add((a, b))
+                    continue
+                links[(a, b)] = (a, b, status, score)
+                frontier |= {a, b} - seen
+    return list(links.values()), rejected
+
+
+def _all_links():
+    links, rejected = [], set()
+    rows = IdentityLink.objects.exclude(status=LinkStatus.REVIEW).values_list(*_FIELDS)
+    for a, b, status, score in rows.iterator(chunk_size=20_000):
+        if status == LinkStatus.REJECTED:
+            rejected.add((a, b))
+        else:
+            links.append((a, b, status, score))
+    return links, rejected
+
+
+def _clusters(links, rejected: set[tuple[int, int]]) -> dict[int, int]:
+    """Union-find over the links (parent pointers; a root is named by its smallest id)."""
+    parent: dict[int, int] = {}
+
+    def root(pid: int) -> int:
+        while parent.get(pid, pid) != pid:
+            parent[pid] = parent.get(parent[pid], parent[pid])
+            pid = parent[pid]
+        return pid
+
+    if not rejected:  # the usual case: no constraint, order does not matter
+        for a, b, _, _ in links:
             ra, rb = root(a), root(b)
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)
-    return {pid: root(pid) for pid in ids}
+        return parent
+    # With rejections: strongest links first; a join that would put a rejected pair together
+    # is skipped. `apart[root]` holds the records its cluster may never contain.
+    apart: dict[int, set[int]] = {}
+    for a, b in rejected:
+        apart.setdefault(a, set()).add(b)
+        apart.setdefault(b, set()).add(a)
+    members: dict[int, set[int]] = {}
+    order = sorted(links, key=lambda link: (link[2] != LinkStatus.CONFIRMED, -link[3], link[:2]))
+    for a, b, _, _ in order:
+        ra, rb = root(a), root(b)
+        if ra == rb:
+            continue
+        group_a, group_b = members.get(ra, {ra}), members.get(rb, {rb})
+        if apart.get(ra, set()) & group_b or apart.get(rb, set()) & group_a:
+            continue
+        keep, gone = min(ra, rb), max(ra, rb)
+        parent[gone] = keep
+        members[keep] = group_a | group_b
+        members.pop(gone, None)
+        joined = apart.pop(ra, set()) | apart.pop(rb, set())
+        if joined:
+            apart[keep] = joined
+    return parent

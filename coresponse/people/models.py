@@ -43,10 +43,23 @@ class Person(models.Model):
     veteran = models.BooleanField(null=True, blank=True)
     address = models.CharField(max_length=300, blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    # Blocking keys for finding the other records of the same human (people.normalize): kept
+    # by every write (people.services, the bundle import), never typed by anyone.
+    first_key = models.CharField(max_length=8, blank=True, default="", editable=False)
+    last_key = models.CharField(max_length=8, blank=True, default="", editable=False)
+    dob_key = models.CharField(max_length=8, blank=True, default="", editable=False)
+    phone_key = models.CharField(max_length=16, blank=True, default="", editable=False)
+    address_key = models.CharField(max_length=24, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name"]
-        indexes = [models.Index(fields=["agency", "last_name", "first_name"])]
+        indexes = [
+            models.Index(fields=["agency", "last_name", "first_name"]),
+            models.Index(fields=["last_key", "first_key"], name="person_name_keys"),
+            models.Index(fields=["dob_key"], name="person_dob_key"),
+            models.Index(fields=["phone_key"], name="person_phone_key"),
+            models.Index(fields=["address_key"], name="person_address_key"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -58,12 +71,60 @@ class Person(models.Model):
 
 class LinkStatus(models.TextChoices):
     AUTO = "auto", "Linked automatically"
+    REVIEW = "review", "Waiting for review"
     CONFIRMED = "confirmed", "Confirmed by a person"
     REJECTED = "rejected", "Rejected by a person"
 
 
+# The statuses that make two records one human (people.identity.humans).
+LINKING_STATUSES = (LinkStatus.AUTO, LinkStatus.CONFIRMED)
+# Decisions by people: no later run of the linker changes them.
+DECIDED_STATUSES = (LinkStatus.CONFIRMED, LinkStatus.REJECTED)
+
+
+class LinkSource(models.TextChoices):
+    BATCH = "batch", "Batch linkage run"
+    INCREMENTAL = "incremental", "Linked when the record was saved"
+    IMPORT = "import", "Imported"
+    REVIEWER = "reviewer", "Added by a reviewer"
+
+
+class LinkModel(models.Model):
+    """One trained version of the linkage model: the Fellegi-Sunter parameters (m and u
+    probabilities of every comparison level, the prior) estimated from the data by expectation
+    maximisation, and the thresholds it was run with. The newest version scores new records."""
+
+    version = models.PositiveIntegerField(unique=True)
+    created_at = models.DateTimeField()
+    backend = models.CharField(max_length=16)  # duckdb | spark | default (not trained)
+    # {"prior": ..., "comparisons": [{"name", "levels": [{"label", "m", "u"}]}], "blocking": ...}
+    parameters = models.JSONField()
+    auto_threshold = models.FloatField()
+    review_threshold = models.FloatField()
+    records = models.PositiveIntegerField(default=0)  # records it was trained on
+    summary = models.JSONField(default=dict, blank=True)  # timings, pairs, links by status
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(review_threshold__gte=0)
+                & Q(review_threshold__lte=F("auto_threshold"))
+                & Q(auto_threshold__lte=1),
+                name="link_model_thresholds_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Linkage model v{self.version} ({self.backend}, {self.created_at:%Y-%m-%d})"
+
+
 class IdentityLink(models.Model):
-    """Two records (of different agencies) that belong to the same human; stored once per pair."""
+    """Two records that belong to the same human (mostly of different agencies; a second record
+    at one agency is linked too); stored once per pair, the smaller id first.
+
+    `score` is the match probability of the model version `model` (1.0 for a link a reviewer
+    made by hand); `weights` the match weight of each comparison, for the explanation."""
 
     person_a = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     person_b = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
@@ -73,8 +134,19 @@ class IdentityLink(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    model = models.ForeignKey(
+        LinkModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="links"
+    )
+    # [[comparison, level label, match weight], ...] as the model scored the pair.
+    weights = models.JSONField(default=list, blank=True)
+    source = models.CharField(max_length=16, choices=LinkSource.choices, default=LinkSource.BATCH)
+    updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        indexes = [
+            models.Index(fields=["status", "-score"], name="identity_link_queue"),
+            models.Index(fields=["person_b"], name="identity_link_person_b"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["person_a", "person_b"], name="identity_link_once"),
             # Canonical order keeps (a, b) and (b, a) from both existing.
@@ -83,6 +155,12 @@ class IdentityLink(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(score__gte=0) & Q(score__lte=1), name="identity_link_score_0_1"
+            ),
+            # A person's decision says when it was made.
+            models.CheckConstraint(
+                condition=Q(status__in=[LinkStatus.AUTO, LinkStatus.REVIEW])
+                | Q(decided_at__isnull=False),
+                name="identity_link_decision_dated",
             ),
         ]
 

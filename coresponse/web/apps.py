@@ -6,16 +6,14 @@ class WebConfig(AppConfig):
     label = "web"
 
     def ready(self):
-        from django.contrib.auth.signals import user_logged_in, user_login_failed
+        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
-        from coresponse.privacy.services import record
+        from coresponse.agencies.signals import account_event
+        from coresponse.web import account_audit
 
-        def logged_in(sender, request, user, **kwargs):
-            record(user, "login", object_type="user", object_id=user.pk, detail="signed in")
-
-        def login_failed(sender, credentials, request=None, **kwargs):
-            name = str(credentials.get("username", ""))[:64]
-            record(None, "login", object_type="user", object_id=name, detail="sign-in failed")
-
-        user_logged_in.connect(logged_in, dispatch_uid="coresponse.web.audit_login")
-        user_login_failed.connect(login_failed, dispatch_uid="coresponse.web.audit_login_failed")
+        user_logged_in.connect(account_audit.logged_in, dispatch_uid="coresponse.audit_login")
+        user_logged_out.connect(account_audit.logged_out, dispatch_uid="coresponse.audit_logout")
+        user_login_failed.connect(
+            account_audit.login_failed, dispatch_uid="coresponse.audit_login_failed"
+        )
+        account_event.connect(account_audit.account_event, dispatch_uid="coresponse.audit_account")

@@ -31,6 +31,13 @@ SECTIONS = (
     ),
     ("Encounters", "field:encounter_list", "/encounters/", set(Role) - {Role.DISPATCHER}),
     ("People", "person_list", "/people/", None),
+    # Metrics, reports and the evaluation pack (coresponse.insights).
+    (
+        "Insights",
+        "insights:dashboard",
+        "/insights/",
+        {Role.SUPERVISOR, Role.PROGRAM_MANAGER, Role.AGENCY_ADMIN},
+    ),
 )
 
 

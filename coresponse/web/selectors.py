@@ -8,7 +8,7 @@ substance-use treatment referral is Part 2 data and a psychiatry enrollment is m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Q, QuerySet
@@ -24,7 +24,6 @@ from coresponse.care.models import (
 from coresponse.dispatch.models import Call
 from coresponse.dispatch.selectors import (
     AsOf,
-    calls_per_day,
     partner_programs,
 )
 from coresponse.field.models import Encounter, EncounterKind
@@ -34,7 +33,7 @@ from coresponse.field.selectors import (
     visible_encounters,
     with_person_labels,
 )
-from coresponse.insights.metrics import Period, compute, crisis_encounters
+from coresponse.insights import selectors as insights
 from coresponse.people.models import Person
 from coresponse.privacy.categories import DataCategory
 from coresponse.privacy.models import AuditEvent
@@ -45,10 +44,13 @@ from coresponse.privacy.selectors import (
     agencies_allowing,
     disclose_person,
     label_persons,
+    may_account,
+    may_manage_consents,
     memberships,
     person_for,
     user_agency_ids,
 )
+from coresponse.privacy.services import may_break_glass
 
 C = DataCategory
 S = ServiceType
@@ -219,80 +221,9 @@ def _case_manager(user, at: AsOf, _program) -> dict:
     }
 
 
-@dataclass(frozen=True)
-class Figure:
-    """One headline number with what it counts (numerator and denominator when a rate)."""
-
-    label: str
-    value: str
-    detail: str
-    key: str = ""
-
-
-def _pct(metric) -> str:
-    return "—" if metric.value is None else f"{metric.value * 100:.0f}%"
-
-
-def _figures(metrics, timed: int) -> list[Figure]:
-    m = metrics
-    median = m["response_time_median_min"].value
-    responses = m["responses"].value
-    return [
-        Figure("Calls received", f"{m['calls_received'].value:,}", "calls for service", "calls"),
-        Figure("Crisis responses", f"{responses:,}", "crisis encounters on scene", "responses"),
-        Figure(
-            "Without arrest",
-            _pct(m["arrest_avoided_rate"]),
-            f"{m['arrest_avoided_rate'].numerator:,} of {responses:,} responses",
-            "arrest_avoided",
-        ),
-        Figure(
-            "Resolved on scene",
-            _pct(m["resolved_on_scene_rate"]),
-            f"{m['resolved_on_scene_rate'].numerator:,} of {responses:,} responses",
-            "resolved",
-        ),
-        Figure(
-            "Median response",
-            "—" if median is None else f"{median:.0f} min",
-            f"call to on scene, median of {timed:,} timed responses",
-            "response_time",
-        ),
-        Figure(
-            "Follow-ups connected",
-            _pct(m["followup_connection_rate"]),
-            f"{m['followup_connection_rate'].numerator or 0:,} of "
-            f"{m['followup_connection_rate'].denominator or 0:,} completed follow-ups",
-            "followups",
-        ),
-    ]
-
-
 def _insights(user, at: AsOf, program: str | None) -> dict:
-    programs = list(partner_programs(user))
-    chosen = None
-    if program and program.isdigit():
-        chosen = next((p for p in programs if p.id == int(program)), None)
-    elif program is None and len(programs) == 1:
-        chosen = programs[0]  # one program: its numbers first; "all" is one click away
-    program_id = chosen.id if chosen else None
-    period = Period(at.days_back(30), at.end)
-    metrics = compute(period, program_id)
-    timed = (
-        crisis_encounters(period, program_id)
-        .filter(call__isnull=False, on_scene_at__isnull=False)
-        .count()
-    )
-    per_day = calls_per_day(at, 30, program_id)
-    return {
-        "programs": programs,
-        "program": chosen,
-        "period": period,
-        "period_last_day": at.today,
-        "figures": _figures(metrics, timed),
-        "chart": bar_chart(per_day),
-        "per_day": per_day,
-    }
+    """The program manager's and supervisor's home: built by coresponse.insights."""
+    return insights.home(user, at, program)
 
 
 def _admin(user, at: AsOf, _program) -> dict:
@@ -357,72 +288,6 @@ BUILDERS = {
 }
 
 
-# --- the calls-per-day chart, drawn as inline SVG from server-side numbers -----------------------
-
-
-@dataclass(frozen=True)
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    day: object
-    count: int
-
-
-@dataclass
-class BarChart:
-    width: int
-    height: int
-    plot_top: int
-    plot_bottom: int
-    bars: list[Bar] = field(default_factory=list)
-    maximum: int = 0
-    total: int = 0
-    ticks: list[tuple[float, int]] = field(default_factory=list)  # (y, value)
-    labels: list[tuple[float, object]] = field(default_factory=list)  # (x center, day)
-
-
-def _nice_max(value: int) -> int:
-    if value <= 5:
-        return max(value, 1)
-    for step in (5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
-        if value <= step * 5:
-            return -(-value // step) * step
-    return value
-
-
-def bar_chart(per_day: list[tuple], width: int = 720, height: int = 180) -> BarChart:
-    # No text inside the SVG (it stretches to the width); axis labels are HTML around it.
-    left, right, top, bottom = 0, 0, 6, 0
-    plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = _nice_max(max((c for _, c in per_day), default=0))
-    chart = BarChart(width, height, top, height - bottom, maximum=top_value)
-    chart.total = sum(c for _, c in per_day)
-    n = max(len(per_day), 1)
-    slot = plot_w / n
-    gap = min(4.0, slot * 0.25)
-    for i, (day, count) in enumerate(per_day):
-        h = plot_h * count / top_value if top_value else 0
-        x = left + i * slot + gap / 2
-        chart.bars.append(
-            Bar(
-                round(x, 2),
-                round(top + plot_h - h, 2),
-                round(slot - gap, 2),
-                round(h, 2),
-                day,
-                count,
-            )
-        )
-    for value in (0, top_value // 2, top_value):
-        chart.ticks.append((round(top + plot_h - plot_h * value / top_value, 2), value))
-    for i in sorted({0, n // 2, n - 1}):
-        if i < len(per_day):
-            chart.labels.append((round(left + i * slot + slot / 2, 2), per_day[i][0]))
-    return chart
-
-
 # --- the person page -----------------------------------------------------------------------------
 
 
@@ -446,6 +311,11 @@ class PersonPage:
     referrals: CareSection
     enrollments: CareSection
     shown_categories: list[str]
+    emergency: bool = False  # something is shown only by break-glass
+    part2: bool = False  # a substance-use record is shown: the 42 CFR 2.32 notice goes with it
+    may_consent: bool = False
+    may_account: bool = False
+    may_break_glass: bool = False
 
 
 def _care_section(rows, disclosure) -> CareSection:
@@ -496,4 +366,10 @@ def person_page(user, person_id) -> PersonPage:
         referrals=_care_section(referrals, disclosure),
         enrollments=_care_section(enrollments, disclosure),
         shown_categories=disclosure.shown_categories,
+        emergency=disclosure.emergency,
+        part2=disclosure.part2,
+        may_consent=may_manage_consents(user, person),
+        may_account=may_account(user, person),
+        may_break_glass=may_break_glass(user)
+        and len(disclosure.shown_categories) < len(disclosure.decisions),
     )

@@ -15,6 +15,8 @@ from django.db import transaction
 
 from coresponse.bulk import BATCH, LOOKUP_BATCH, Upsert, large_sqlite_cache, stored_ids
 from coresponse.field.models import EncounterNote
+from coresponse.people.models import Person
+from coresponse.people.services import link_later
 from coresponse.privacy.services import record
 
 from .reader import Bundle, ParsedFile
@@ -48,6 +50,12 @@ def load(bundle: Bundle, advance: Callable[[int], object] = lambda n: None):
                     _replace_links(pf, index, column, pks)
                 elif column.note:
                     _write_notes(pf, index, column.note, pks[name], stored)
+        if "persons.csv" in bundle.files:  # linked by the worker once this commits
+            person_ids = [values[0] for values in bundle.files["persons.csv"].rows]
+            known = pks["persons.csv"]
+            if not all(external_id in known for external_id in person_ids):
+                known = stored_ids(Person, person_ids)
+            link_later(known[external_id] for external_id in person_ids)
         counts = ", ".join(
             f"{spec.name.removesuffix('.csv')}={rows[spec.name]}"
             for spec in FILES
@@ -64,6 +72,12 @@ def _write(pf: ParsedFile, pks, stored: dict[str, int], advance) -> None:
         if not column.note and not isinstance(column.type, RefList):
             ids = pks[column.type.target] if isinstance(column.type, Ref) else None
             given[model._meta.get_field(column.field).name] = (index, ids)
+    derived, sources = pf.spec.derived, None
+    if derived is not None:  # fields computed from the row (a person's blocking keys)
+        position = {column.name: index for index, column in enumerate(pf.columns)}
+        sources = [position[name] for name in derived.inputs]
+        for index, name in enumerate(derived.fields):
+            given[name] = (-1 - index, None)
     writer = Upsert(model, ["external_id"], [name for name in given if name != "external_id"])
     plan = []
     for field in writer.fields:
@@ -72,9 +86,14 @@ def _write(pf: ParsedFile, pks, stored: dict[str, int], advance) -> None:
     new, old = [], []
     for values in pf.rows:
         row = []
+        if sources is not None:
+            computed = derived.compute(*[values[i] for i in sources])
         for index, ids, adapt in plan:
             if index is None:  # a column the file does not have: `adapt` is the default
                 row.append(adapt)
+                continue
+            if index < 0:  # a derived field
+                row.append(computed[-1 - index])
                 continue
             value = values[index]
             if value is not None:

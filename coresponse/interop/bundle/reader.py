@@ -7,6 +7,7 @@ import io
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from .schema import FILES, SPECS, BundleError, Column, FileSpec, Problem, Ref, RefList
@@ -176,10 +177,12 @@ def _parse(spec: FileSpec, table: Table, problems, positions, advance) -> Parsed
     columns = [c for c in spec.columns if c.name in position]
     index_of = {c.name: i for i, c in enumerate(columns)}
     plan = [(c.name, position[c.name], c.parser()) for c in columns]
+    # A check on an optional column the file leaves out sees that column's default (what a new
+    # row gets); a check on a missing required column is moot (the header is already wrong).
     checks = [
-        (check, index_of[check.columns[0]], index_of[check.columns[1]])
+        (check, *(_cell_of(spec, name, index_of) for name in check.columns))
         for check in spec.checks
-        if all(name in index_of for name in check.columns)
+        if all(name in index_of or spec.by_name[name].optional for name in check.columns)
     ]
     id_position = position.get(spec.id.name)
     has_id = spec.id.name in index_of
@@ -217,7 +220,7 @@ def _parse(spec: FileSpec, table: Table, problems, positions, advance) -> Parsed
                     )
                 )
         for rule, a, b in checks:
-            value, other = values[a], values[b]
+            value, other = a(values), b(values)
             if value is not INVALID and other is not INVALID:
                 reason = rule(value, other)
                 if reason:
@@ -226,6 +229,14 @@ def _parse(spec: FileSpec, table: Table, problems, positions, advance) -> Parsed
         lines.append(line)
     advance(len(table.rows) % PROGRESS_STEP)
     return ParsedFile(spec, columns, rows, lines, set(first_line))
+
+
+def _cell_of(spec: FileSpec, name: str, index_of: dict[str, int]):
+    """A function of a parsed row giving the column's value, or its default when absent."""
+    if name in index_of:
+        return itemgetter(index_of[name])
+    default = spec.by_name[name].blank()
+    return lambda values: default
 
 
 def _resolve_references(parsed: dict[str, ParsedFile], problems) -> dict[str, dict[str, int]]:

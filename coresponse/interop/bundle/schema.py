@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from coresponse.agencies.models import Agency, AgencyKind, FocusPopulation, Program, ProgramModel
 from coresponse.care.models import (
+    REFERRAL_STEP_STAMPS,
     Enrollment,
     FollowUp,
     FollowUpOutcome,
@@ -29,8 +30,16 @@ from coresponse.care.models import (
 from coresponse.dispatch.models import Call, CallSource
 from coresponse.dispatch.services.intake import normalize_phone, phone_problem
 from coresponse.field.models import Concern, Disposition, Encounter, EncounterKind, Service
+from coresponse.people import normalize
 from coresponse.people.models import Person, RaceEthnicity, Sex
 from coresponse.privacy.categories import DataCategory
+from coresponse.privacy.models import (
+    Consent,
+    ConsentKind,
+    Purpose,
+    RecipientClass,
+    SharingAgreement,
+)
 
 LIST_SEPARATOR = ";"
 
@@ -390,12 +399,57 @@ class Needs:
         return self.reason if value and not needed_value else None
 
 
+class Either:
+    """Exactly one of `column` and `other` is set (both blank-able)."""
+
+    def __init__(self, column: str, other: str, constraint: str):
+        self.column, self.columns, self.constraint = column, (column, other), constraint
+        self.other = other
+
+    def __call__(self, value, other_value):
+        if bool(value) == bool(other_value):
+            state = "both are set" if value else "neither is set"
+            return f"give exactly one of {self.column} and {self.other} ({state})"
+        return None
+
+
+class OneOf:
+    """At least one of `column` and `other` is set."""
+
+    def __init__(self, column: str, other: str, constraint: str):
+        self.column, self.columns, self.constraint = column, (column, other), constraint
+        self.other = other
+
+    def __call__(self, value, other_value):
+        return None if value or other_value else f"is blank and so is {self.other}: give one"
+
+
+class Differs:
+    """`column` and `other` name different records."""
+
+    def __init__(self, column: str, other: str, constraint: str):
+        self.column, self.columns, self.constraint = column, (column, other), constraint
+        self.other = other
+
+    def __call__(self, value, other_value):
+        return f"is the same as {self.other}" if value and value == other_value else None
+
+
+class Derived:
+    """Model fields the import computes from a row's columns (never columns of the file): the
+    blocking keys of a person record (people.normalize.person_keys)."""
+
+    def __init__(self, fields: tuple[str, ...], inputs: tuple[str, ...], compute):
+        self.fields, self.inputs, self.compute = fields, inputs, compute
+
+
 class FileSpec:
-    def __init__(self, name: str, model: type[models.Model], columns, checks=()):
+    def __init__(self, name: str, model: type[models.Model], columns, checks=(), derived=None):
         self.name = name
         self.model = model
         self.columns: tuple[Column, ...] = tuple(columns)
         self.checks = tuple(checks)
+        self.derived: Derived | None = derived
         self.id = self.columns[0]
         self.noun = self.id.name.removesuffix("_id")
         self.by_name = {c.name: c for c in self.columns}
@@ -467,6 +521,7 @@ FILES: tuple[FileSpec, ...] = (
             Column("veteran", NullBoolean()),
             Column("language", TEXT, optional=True),
         ],
+        derived=Derived(normalize.KEY_FIELDS, normalize.KEY_SOURCES, normalize.person_keys),
     ),
     FileSpec(
         "calls.csv",
@@ -543,8 +598,16 @@ FILES: tuple[FileSpec, ...] = (
             Column("sent_at", TIMESTAMP, required=True),
             Column("status", Choice(ReferralStatus), required=True),
             Column("closed_at", TIMESTAMP),
+            # The closed loop's steps (care.Referral); absent columns keep stored stamps.
+            *(Column(stamp, TIMESTAMP, optional=True) for stamp in REFERRAL_STEP_STAMPS),
         ],
-        checks=[NotBefore("closed_at", "sent_at", "referral_closed_after_sent")],
+        checks=[
+            NotBefore("closed_at", "sent_at", "referral_closed_after_sent"),
+            *(
+                NotBefore(stamp, "sent_at", f"referral_{stamp}_after_sent")
+                for stamp in REFERRAL_STEP_STAMPS
+            ),
+        ],
     ),
     FileSpec(
         "followups.csv",
@@ -579,6 +642,51 @@ FILES: tuple[FileSpec, ...] = (
             Column("end_date", DAY),
         ],
         checks=[NotBefore("end_date", "start_date", "enrollment_ends_after_start")],
+    ),
+    FileSpec(
+        "agreements.csv",
+        SharingAgreement,
+        [
+            _id("agreement_id"),
+            Column("title", TEXT, required=True),
+            Column("from_agency_id", Ref("agencies.csv"), "from_agency", required=True),
+            Column("to_agency_id", Ref("agencies.csv"), "to_agency", required=True),
+            Column("categories", ChoiceList(DataCategory), required=True),
+            Column("purposes", ChoiceList(Purpose), required=True),
+            Column("effective_from", DAY, required=True),
+            Column("effective_to", DAY),
+            Column("document_ref", TEXT, optional=True),
+        ],
+        checks=[
+            Differs("to_agency_id", "from_agency_id", "agreement_between_two_agencies"),
+            NotBefore("effective_to", "effective_from", "agreement_ends_after_it_starts"),
+        ],
+    ),
+    FileSpec(
+        "consents.csv",
+        Consent,
+        [
+            _id("consent_id"),
+            Column("person_id", Ref("persons.csv"), "person", required=True),
+            Column("from_agency_id", Ref("agencies.csv"), "from_agency", required=True),
+            Column("to_agency_id", Ref("agencies.csv"), "to_agency"),
+            Column("categories", ChoiceList(DataCategory), required=True),
+            Column("purpose", ChoiceList(Purpose), "purposes", required=True),
+            Column("signed_at", TIMESTAMP, required=True),
+            Column("expires_at", TIMESTAMP),
+            Column("revoked_at", TIMESTAMP),
+            Column("to_class", Choice(RecipientClass), optional=True),
+            Column("kind", Choice(ConsentKind), optional=True, default=ConsentKind.PART2.value),
+            Column("expiry_event", TEXT, optional=True),
+            Column("signed_by", TEXT, optional=True),
+            Column("description", TEXT, optional=True),
+        ],
+        checks=[
+            Either("to_agency_id", "to_class", "consent_one_recipient"),
+            OneOf("expires_at", "expiry_event", "consent_has_an_expiry"),
+            NotBefore("expires_at", "signed_at", "consent_expires_after_signed"),
+            NotBefore("revoked_at", "signed_at", "consent_revoked_after_signed"),
+        ],
     ),
 )
 

@@ -112,6 +112,15 @@ COLUMNS = {
     "enrollments.csv": (
         "enrollment_id", "person_id", "provider", "service_type", "start_date", "end_date",
     ),
+    "agreements.csv": (
+        "agreement_id", "title", "from_agency_id", "to_agency_id", "categories", "purposes",
+        "effective_from", "effective_to", "document_ref",
+    ),
+    "consents.csv": (
+        "consent_id", "person_id", "from_agency_id", "to_agency_id", "categories", "purpose",
+        "signed_at", "expires_at", "revoked_at", "to_class", "kind", "expiry_event", "signed_by",
+        "description",
+    ),
 }  # fmt: skip
 TRUTH_FILE = "identity_truth.csv"
 TRUTH_COLUMNS = ("person_id", "human_id")

@@ -42,7 +42,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from . import calltypes, names, notes, people, places
+from . import calltypes, names, notes, people, places, trust
 from .cedar import (
     AGENCIES,
     BASE_CALLS,
@@ -206,6 +206,7 @@ class County:
         if scale <= 0:
             raise ValueError("scale must be positive")
         self.rng = random.Random(seed)
+        self.trust = random.Random(f"{seed}:trust")  # its own stream: the rest is unchanged
         self.until = until
         self.first_day = until - timedelta(days=DAYS - 1)
         self.as_of = datetime.combine(until + timedelta(days=1), time(0), ZONE).astimezone(UTC)
@@ -934,6 +935,10 @@ class County:
         for human in self.humans:
             for row in self._enrollments(human):
                 self.sink.add("enrollments.csv", row)
+        for row in trust.agreement_rows():
+            self.sink.add("agreements.csv", row)
+        for row in trust.consent_rows(self.trust, self.humans, self.until):
+            self.sink.add("consents.csv", row)
         # Person records in id order (fixed-width numbers: numeric order is text order), each
         # with its line of ground truth.
         owners = {agency: [None] * count for agency, count in self.person_seq.items()}

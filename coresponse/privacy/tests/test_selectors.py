@@ -143,10 +143,11 @@ def test_unowned_data_is_decided_for_the_fallback_agencies(county):
     assert not decide_all(officer, None, [C.IDENTITY], [])[C.IDENTITY].allowed
 
 
-def test_memberships_are_loaded_once(county, django_assert_num_queries):
+def test_the_viewers_standing_is_loaded_once(county, django_assert_num_queries):
     agencies, _ = county
     user = member("b", (agencies["bhc"], Role.CLINICIAN), (agencies["pd"], Role.OFFICER))
-    with django_assert_num_queries(1):  # memberships joined with their agencies
+    # Memberships with their agencies, agreements in force, programs, open break-glass.
+    with django_assert_num_queries(4):
         first = memberships(user)
     with django_assert_num_queries(0):
         again = memberships(user)

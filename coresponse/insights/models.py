@@ -1,0 +1,100 @@
+"""The engine's fact tables: one narrow row per crisis encounter, and calls counted per day.
+
+They are derived data, rebuilt from the records by `coresponse.insights.facts.refresh` (in one
+transaction, so a reader sees the old tables or the new, never half), by the worker every few
+minutes and whenever the engine sees rows it has not counted yet. No foreign-key constraints:
+a derived row never blocks a change to the records it was derived from.
+"""
+
+from django.db import models
+
+
+class EncounterFact(models.Model):
+    """A crisis encounter as the metrics count it: its period time, population keys, outcomes
+    (as booleans), durations in whole seconds, and its follow-ups and referrals counted."""
+
+    encounter = models.OneToOneField(
+        "field.Encounter",
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    # The call's received_at; for an encounter without a call, when the team was dispatched or
+    # arrived. ref_s is the same moment in seconds since 1970 (integer arithmetic for gaps).
+    ref_at = models.DateTimeField(db_index=True)
+    ref_s = models.BigIntegerField()
+    ref_month = models.DateField(help_text="The first day of ref_at's local month.")
+    program_id = models.IntegerField()
+    call_id = models.IntegerField(null=True)
+    team_id = models.IntegerField(null=True, help_text="The first team assigned to the call.")
+    call_eligible = models.BooleanField(
+        help_text="Triage recommended a co-responder or civilian team for the call."
+    )
+    source = models.CharField(max_length=24, blank=True)
+    district = models.CharField(max_length=60, blank=True)
+    person_id = models.IntegerField(null=True)
+    agency_id = models.IntegerField(null=True, help_text="The agency holding the person record.")
+    race_ethnicity = models.CharField(max_length=40, blank=True)
+    sex = models.CharField(max_length=16, blank=True)
+    age_band = models.CharField(max_length=8, blank=True, help_text="Age on the day, '' unknown.")
+    arrest = models.BooleanField()
+    jail_booking = models.BooleanField()
+    er_transport = models.BooleanField()
+    hospital_admission = models.BooleanField()
+    involuntary_hold = models.BooleanField()
+    use_of_force = models.BooleanField()
+    arrest_eligible = models.BooleanField()
+    resolved_on_scene = models.BooleanField()
+    service = models.BooleanField(help_text="At least one service was provided.")
+    referred = models.BooleanField(help_text="At least one referral was sent.")
+    officer_early = models.BooleanField(help_text="The officer cleared before the team.")
+    response_s = models.IntegerField(null=True)
+    on_scene_s = models.IntegerField(null=True)
+    officer_saved_s = models.IntegerField(null=True)
+    referrals_sent = models.IntegerField()
+    referrals_completed = models.IntegerField()
+    followups_completed = models.IntegerField()
+    followups_connected = models.IntegerField()
+    # Seconds to the same person record's next crisis encounter (any program), if any.
+    next_gap_s = models.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["program_id", "ref_at"], name="insights_fact_program")]
+
+    def __str__(self) -> str:
+        return f"fact of encounter {self.encounter_id}"
+
+
+class CallDay(models.Model):
+    """Calls received on one local day, per program, source, district, first team and whether
+    triage recommended a co-responder or civilian team."""
+
+    day = models.DateField(db_index=True)
+    program_id = models.IntegerField(null=True)
+    source = models.CharField(max_length=24, blank=True)
+    district = models.CharField(max_length=60, blank=True)
+    team_id = models.IntegerField(null=True)
+    eligible = models.BooleanField()
+    calls = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.calls} calls"
+
+
+class FactRefresh(models.Model):
+    """One rebuild of the fact tables: when, how long, and what it had seen of the records."""
+
+    finished_at = models.DateTimeField()
+    seconds = models.FloatField()
+    encounters = models.IntegerField()
+    call_days = models.IntegerField()
+    # The newest id of each source table at the rebuild (see facts.fingerprint).
+    fingerprint = models.JSONField()
+
+    class Meta:
+        ordering = ["-finished_at", "-id"]
+        get_latest_by = "finished_at"
+
+    def __str__(self) -> str:
+        return f"facts refreshed {self.finished_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,467 @@
+"""Reads for the insights pages: who may see them, the home summary, the dashboard, drill-downs,
+the equity view, the evaluation pack and the public transparency page.
+
+Aggregates only, from the engine (insights.metrics), for the programs the viewer's agencies are
+partners in. The one person-level read, a drill-down from a tile to the encounters behind it,
+goes through `coresponse.field.selectors` (visible_encounters, with_person_labels) so the
+disclosure policy decides each row; an outcome tied to a data category (an arrest is criminal
+justice, an ER transport medical, a hold mental health) lists only the encounters whose records
+the policy lets the viewer see that category of (`privacy.selectors.agencies_allowing`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Sum
+
+from coresponse.agencies.models import Role
+from coresponse.dispatch.selectors import AsOf, partner_programs
+from coresponse.insights import catalogue, charts
+from coresponse.insights.filters import AGE_BANDS, Filters, Period
+from coresponse.insights.models import CallDay, EncounterFact
+from coresponse.people.models import RaceEthnicity, Sex
+from coresponse.privacy.selectors import memberships
+
+# Who opens the insights pages: the roles that run a program and answer for it.
+INSIGHTS_ROLES = frozenset({Role.PROGRAM_MANAGER, Role.SUPERVISOR, Role.AGENCY_ADMIN})
+
+
+def can_view(user) -> bool:
+    return any(m.role in INSIGHTS_ROLES for m in memberships(user))
+
+
+def user_programs(user):
+    return partner_programs(user).order_by("name")
+
+
+def user_filters(user, params, *, default_days: int = 90) -> Filters:
+    """Filters from query parameters, limited to the user's partner programs."""
+    return Filters.parse(params, allowed_programs=user_programs(user), default_days=default_days)
+
+
+# --- figures as the pages print them ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One headline number with what it counts (numerator and denominator when a rate)."""
+
+    label: str
+    value: str
+    detail: str
+    key: str = ""
+
+
+def pct(value: float | None, digits: int = 0) -> str:
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def minutes(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f} min"
+
+
+def money(value: float | None, currency: str | None = "USD") -> str:
+    if value is None:
+        return "—"
+    symbol = "$" if currency in ("USD", None) else f"{currency} "
+    if abs(value) >= 1_000_000:
+        return f"{symbol}{value / 1_000_000:.2f}M"
+    if abs(value) >= 10_000:
+        return f"{symbol}{value / 1000:.0f}k"
+    return f"{symbol}{value:,.0f}"
+
+
+def formatted(key: str, metric, currency: str | None = "USD") -> str:
+    unit = catalogue.definition(key).unit
+    if unit == catalogue.RATE:
+        return pct(metric.value)
+    if unit == catalogue.MINUTES:
+        return minutes(metric.value)
+    if unit == catalogue.HOURS:
+        return "—" if metric.value is None else f"{metric.value:,.0f} h"
+    if unit == catalogue.MONEY:
+        return money(metric.value, currency)
+    return "—" if metric.value is None else f"{metric.value:,.0f}"
+
+
+def detail(key: str, metric) -> str:
+    """'412 of 420 crisis encounters', 'median of 398 timed responses', ..."""
+    d = catalogue.definition(key)
+    if d.unit == catalogue.RATE:
+        n = metric.numerator or 0
+        return f"{n:,} of {metric.denominator or 0:,} {d.denominator}"
+    if d.unit == catalogue.MINUTES:
+        return f"of {metric.denominator or 0:,} {d.denominator}"
+    if d.unit == catalogue.HOURS:
+        return f"over {metric.denominator or 0:,} {d.denominator}"
+    return d.numerator
+
+
+# --- the home page of program managers and supervisors ------------------------------------------
+
+
+def _home_figures(m) -> list[Figure]:
+    responses = m["responses"].value
+    timed = m["response_time_median_min"].denominator or 0
+    return [
+        Figure("Calls received", f"{m['calls_received'].value:,}", "calls for service", "calls"),
+        Figure("Crisis responses", f"{responses:,}", "crisis encounters on scene", "responses"),
+        Figure(
+            "Without arrest",
+            pct(m["arrest_avoided_rate"].value),
+            f"{m['arrest_avoided_rate'].numerator:,} of {responses:,} responses",
+            "arrest_avoided",
+        ),
+        Figure(
+            "Resolved on scene",
+            pct(m["resolved_on_scene_rate"].value),
+            f"{m['resolved_on_scene_rate'].numerator:,} of {responses:,} responses",
+            "resolved",
+        ),
+        Figure(
+            "Median response",
+            minutes(m["response_time_median_min"].value),
+            f"call to on scene, median of {timed:,} timed responses",
+            "response_time",
+        ),
+        Figure(
+            "Follow-ups connected",
+            pct(m["followup_connection_rate"].value),
+            f"{m['followup_connection_rate'].numerator or 0:,} of "
+            f"{m['followup_connection_rate'].denominator or 0:,} completed follow-ups",
+            "followups",
+        ),
+    ]
+
+
+def calls_per_day(filters: Filters, period: Period) -> list[tuple[date, int]]:
+    """(local day, calls) for each day of the period, zero days included (from CallDay)."""
+    days = CallDay.objects.filter(day__gte=period.first_day, day__lte=period.last_day)
+    if filters.program_ids:
+        days = days.filter(program_id__in=filters.program_ids)
+    counts = dict(days.values("day").annotate(n=Sum("calls")).order_by().values_list("day", "n"))
+    first = period.first_day
+    return [
+        (first + timedelta(days=i), counts.get(first + timedelta(days=i), 0))
+        for i in range(period.days)
+    ]
+
+
+def home(user, at: AsOf, program: str | None) -> dict:
+    """The last 30 days at a glance, for one of the user's programs or all of them."""
+    programs = list(user_programs(user))
+    chosen = None
+    if program and program.isdigit():
+        chosen = next((p for p in programs if p.id == int(program)), None)
+    elif program is None and len(programs) == 1:
+        chosen = programs[0]  # one program: its numbers first; "all" is one click away
+    period = Period(at.days_back(30), at.end)
+    program_ids = (chosen.id,) if chosen else tuple(p.id for p in programs) or (0,)
+    filters = Filters(period.first_day, period.last_day, program_ids=program_ids)
+    result = cached_evaluate(filters, period)
+    per_day = calls_per_day(filters, period)
+    return {
+        "programs": programs,
+        "program": chosen,
+        "period": period,
+        "period_last_day": at.today,
+        "figures": _home_figures(result.metrics),
+        "chart": charts.bar_chart(per_day),
+        "per_day": per_day,
+        "refreshed_at": result.refreshed_at,
+        "dashboard_query": filters.query(),
+    }
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+# The tiles of the dashboard, in order: the question each answers first.
+TILES = (
+    "responses",
+    "persons_served",
+    "arrest_avoided_rate",
+    "service_rate",
+    "resolved_on_scene_rate",
+    "er_transport_rate",
+    "involuntary_hold_rate",
+    "use_of_force_rate",
+    "followup_connection_rate",
+    "repeat_crisis_30d_rate",
+    "response_time_median_min",
+    "officer_hours_saved",
+    "cost_avoided",
+    "budget_utilization",
+)
+# Tiles whose encounters can be listed (the drill-down): key -> (fact condition, data category).
+DRILLDOWNS = {
+    "responses": ({}, None),
+    "arrests": ({"arrest": True}, "criminal_justice"),
+    "arrest_avoided_rate": ({"arrest": False}, "criminal_justice"),
+    "resolved_on_scene_rate": ({"resolved_on_scene": True}, None),
+    "service_rate": ({"service": True}, None),
+    "er_transport_rate": ({"er_transport": True}, "medical"),
+    "involuntary_hold_rate": ({"involuntary_hold": True}, "mental_health"),
+    "use_of_force_rate": ({"use_of_force": True}, "criminal_justice"),
+    "officer_early_return_rate": ({"officer_early": True}, None),
+    "diversion_rate": ({"arrest_eligible": True, "arrest": False, "referred": True}, "criminal_justice"),
+}
+PRESETS = (
+    ("30", "Last 30 days"),
+    ("quarter", "Last full quarter"),
+    ("365", "Last 12 months"),
+    ("year", "This year to date"),
+)
+BASELINES = (
+    ("previous", "the period just before"),
+    ("last_year", "the same dates a year earlier"),
+    ("none", "no comparison"),
+)
+
+
+def preset_dates(preset: str, today: date) -> tuple[date, date] | None:
+    if preset.isdigit():
+        return today - timedelta(days=int(preset) - 1), today
+    if preset == "quarter":
+        q_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        last = q_start - timedelta(days=1)
+        return date(last.year, 3 * ((last.month - 1) // 3) + 1, 1), last
+    if preset == "year":
+        return date(today.year, 1, 1), today
+    return None
+
+
+@dataclass
+class Tile:
+    key: str
+    label: str
+    value: str
+    detail: str
+    numerator: str
+    denominator: str
+    ci: str = ""
+    change: str = ""
+    direction: str = ""  # better / worse / ''
+    drilldown: bool = False
+
+
+def _ci_text(key: str, interval) -> str:
+    if interval is None:
+        return ""
+    unit = catalogue.definition(key).unit
+    if unit == catalogue.RATE:
+        return f"95% CI {interval.low * 100:.1f}–{interval.high * 100:.1f}%"
+    if unit == catalogue.MINUTES:
+        return f"95% CI {interval.low:.1f}–{interval.high:.1f} min"
+    return ""
+
+
+def change_text(change) -> str:
+    """'+3.1 points (95% CI +1.0 to +5.2) vs. the baseline' and the like."""
+    if change is None:
+        return ""
+    d = catalogue.definition(change.key)
+    if d.unit == catalogue.RATE and change.difference is not None:
+        text = f"{change.difference * 100:+.1f} points"
+        if change.difference_ci:
+            ci = change.difference_ci
+            text += f" (95% CI {ci.low * 100:+.1f} to {ci.high * 100:+.1f})"
+        if change.relative is not None:
+            text += f", {change.relative:+.0%} relative"
+        return text
+    if d.unit == catalogue.MINUTES and change.difference is not None:
+        text = f"{change.difference:+.1f} min"
+        if change.difference_ci:
+            ci = change.difference_ci
+            text += f" (95% CI {ci.low:+.1f} to {ci.high:+.1f})"
+        return text
+    if change.relative is not None:
+        return f"{change.relative:+.0%}"
+    return ""
+
+
+def tiles(result, cis, changes, currency) -> list[Tile]:
+    out = []
+    for key in TILES:
+        d = catalogue.definition(key)
+        m = result.metrics[key]
+        numerator = "" if m.numerator is None else f"{m.numerator:,.0f}"
+        denominator = "" if m.denominator is None else f"{m.denominator:,.0f}"
+        change = changes.get(key)
+        out.append(
+            Tile(
+                key,
+                d.label,
+                formatted(key, m, currency),
+                detail(key, m) if key != "cost_avoided" else "modelled: see the cost model below",
+                f"{numerator} {d.numerator}".strip() if numerator else d.numerator,
+                f"{denominator} {d.denominator}".strip() if denominator else d.denominator,
+                _ci_text(key, cis.get(key)),
+                change_text(change),
+                change.direction if change else "",
+                key in DRILLDOWNS,
+            )
+        )
+    return out
+
+
+def comparison(user, filters: Filters, params) -> tuple[Filters | None, str]:
+    """The baseline filters the user asked for and how the page names them."""
+    kind = params.get("baseline", "previous")
+    group = (params.get("group") or "").strip()
+    if group:
+        programs = {str(p.id): p for p in user_programs(user)}
+        if group in programs and (programs[group].id,) != filters.program_ids:
+            from dataclasses import replace
+
+            return (
+                replace(filters, program_ids=(programs[group].id,), labels={}),
+                f"{programs[group].name}, same dates",
+            )
+    dates = analysis_baseline(filters, kind)
+    if dates is None:
+        return None, ""
+    first, last = dates
+    label = f"{first:%b %-d, %Y} – {last:%b %-d, %Y}"
+    return filters.with_period(first, last), label
+
+
+def analysis_baseline(filters, kind):
+    from coresponse.insights.analysis import baseline_period
+
+    return baseline_period(filters, kind)
+
+
+def dashboard(user, params) -> dict:
+    """Everything the program manager's dashboard shows (raises FilterError on bad input)."""
+    from coresponse.insights import analysis
+    params = params.copy() if hasattr(params, "copy") else dict(params)
+    today = timezone.localdate()
+    preset = params.get("preset", "")
+    if preset and not params.get("from"):
+        dates = preset_dates(preset, today)
+        if dates:
+            params["from"], params["to"] = dates[0].isoformat(), dates[1].isoformat()
+    filters = user_filters(user, params)
+    result = cached_evaluate(filters)
+    base_filters, base_label = comparison(user, filters, params)
+    base = cached_evaluate(base_filters) if base_filters else None
+    changes = analysis.compare(result, base) if base else {}
+    cis = analysis.intervals(result)
+    currency = result.cost.currency if result.cost else "USD"
+    trend_key = params.get("trend", "arrest_avoided_rate")
+    if trend_key not in analysis.TREND_RATES:
+        trend_key = "arrest_avoided_rate"
+    trend = analysis.monthly(filters, trend_key)
+    volume = analysis.monthly_counts(filters)
+    breakdowns = [
+        analysis.breakdown(filters, "program", "By program"),
+        analysis.breakdown(filters, "source", "By call source"),
+        analysis.breakdown(filters, "district", "By district"),
+    ]
+    return {
+        "filters": filters,
+        "query": filters.query(),
+        "result": result,
+        "metrics_rows": metric_rows(result, cis, changes, currency),
+        "tiles": tiles(result, cis, changes, currency),
+        "baseline": base,
+        "baseline_label": base_label,
+        "baseline_kind": params.get("baseline", "previous"),
+        "group": params.get("group", ""),
+        "trend_key": trend_key,
+        "trend_label": catalogue.definition(trend_key).label,
+        "trend_choices": [(k, catalogue.definition(k).label) for k in analysis.TREND_RATES],
+        "trend": trend,
+        "trend_chart": charts.line_chart(trend),
+        "volume": volume,
+        "volume_chart": charts.bar_chart(volume),
+        "breakdowns": breakdowns,
+        "equity": analysis.equity(filters),
+        "outcomes": analysis.OUTCOMES,
+        "cost": result.cost,
+        "currency": currency,
+        "programs": list(user_programs(user)),
+        "teams": list(
+            Team.objects.filter(program__in=user_programs(user)).order_by("program__name", "name")
+        ),
+        "agencies": list(
+            Agency.objects.filter(programs__in=user_programs(user)).distinct().order_by("name")
+        ),
+        "districts": list(
+            EncounterFact.objects.exclude(district="")
+            .values_list("district", flat=True)
+            .distinct()
+            .order_by("district")
+        ),
+        "presets": PRESETS,
+        "preset": preset,
+        "baselines": BASELINES,
+        "sources": CallSource.choices,
+        "races": RaceEthnicity.choices,
+        "sexes": Sex.choices,
+        "age_bands": [(k, label) for k, label, _, _ in AGE_BANDS],
+        "min_cell": analysis.MIN_CELL,
+    }
+
+
+@dataclass
+class MetricRow:
+    key: str
+    label: str
+    value: str
+    numerator: str
+    denominator: str
+    definition: str
+    ci: str
+    baseline: str
+    change: str
+
+
+def metric_rows(result, cis, changes, currency) -> list[MetricRow]:
+    rows = []
+    for d in catalogue.CATALOGUE:
+        m = result.metrics[d.key]
+        change = changes.get(d.key)
+        rows.append(
+            MetricRow(
+                d.key,
+                d.label,
+                formatted(d.key, m, currency),
+                "" if m.numerator is None else f"{m.numerator:,.0f}",
+                "" if m.denominator is None else f"{m.denominator:,.0f}",
+                f"{d.numerator} / {d.denominator}" if d.denominator and d.numerator else (
+                    d.numerator or d.denominator
+                ),
+                _ci_text(d.key, cis.get(d.key)),
+                formatted(d.key, change.baseline, currency) if change else "",
+                change_text(change),
+            )
+        )
+    return rows
+
+
+# --- drill-down: the encounters behind a tile ---------------------------------------------------
+
+
+def drilldown(user, filters: Filters, key: str):
+    """The encounters behind tile `key`, as the disclosure policy lets `user` list them.
+
+    Returns (encounters queryset, how many the figure counts, how many are not listed because
+    their records' data category is withheld from the user). Raises KeyError for a tile with
+    no drill-down.
+    """
+    from coresponse.field.selectors import newest_first, visible_encounters
+    from coresponse.insights.metrics import encounter_facts
+    from coresponse.privacy.selectors import agencies_allowing
+
+    condition, category = DRILLDOWNS[key]
+    rows = encounter_facts(filters).filter(**condition)
+    counted = rows.count()
+    encounters = visible_encounters(user).filter(pk__in=rows.values("encounter_id"))
+    if category:
+        allowed = agencies_allowing(user, category)
+        encounters = encounters.filter(Q(person__isnull=True) | Q(person__agency_id__in=allowed))
+    encounters = newest_first(encounters)
+    return encounters, counted

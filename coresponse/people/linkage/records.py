@@ -1,0 +1,131 @@
+"""Linkage records: a person record reduced to the columns the comparisons read.
+
+One row per record, every value cleaned the way coresponse.people.normalize says; a missing
+value is None (SQL NULL), so "both blank" is never taken for agreement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from coresponse.people import normalize
+
+# The columns of a linkage record, in the order the tables handed to Splink have them.
+COLUMNS = (
+    "unique_id", "source", "first", "first_formals", "first_key", "last", "last_part",
+    "last_key", "dob", "dob_swapped", "dob_year", "dob_md", "dob_key", "sex", "phone", "phone7",
+    "house", "street", "locality", "postcode", "address_key", "identifier",
+)  # fmt: skip
+# The Person fields a linkage record is made from.
+PERSON_FIELDS = ("id", "agency_id", "first_name", "last_name", "dob", "sex", "phone", "address")
+
+
+def _none(text):
+    return text if text else None
+
+
+def record(
+    unique_id,
+    source="",
+    *,
+    first_name="",
+    last_name="",
+    dob=None,
+    sex="",
+    phone="",
+    address="",
+    house=None,
+    street=None,
+    locality=None,
+    postcode=None,
+    identifier=None,
+) -> dict:
+    """The linkage record of one person record. `address` is a one-line street address; the
+    parts (house, street, locality, postcode) may be given instead, as some sources keep them."""
+    first = normalize.first_name(first_name)
+    last = normalize.last_name(last_name)
+    parts = normalize.address(address)
+    house = normalize.clean(house).replace(" ", "") if house is not None else parts.house
+    street = normalize._street(normalize.clean(street).split()) if street is not None else (
+        parts.street
+    )
+    locality = normalize.clean(locality) if locality is not None else parts.locality
+    postcode = normalize.clean(postcode).replace(" ", "") if postcode is not None else (
+        parts.postcode
+    )
+    born = normalize.dob_parts(dob)
+    phone_digits = normalize.phone_digits(phone)
+    sex = str(sex or "").strip().lower()
+    formals = normalize.formal_names(first)
+    key_address = normalize.Address(house, street, locality, postcode)
+    return {
+        "unique_id": unique_id,
+        "source": str(source),
+        "first": _none(first),
+        "first_formals": sorted(formals) if formals else None,
+        "first_key": _none(normalize.first_key(first)),
+        "last": _none(last),
+        "last_part": _none(normalize.last_name_part(last_name)),
+        "last_key": _none(normalize.last_key(last_name)),
+        "dob": _none(normalize.dob_text(dob)),
+        "dob_swapped": _none(normalize.dob_swapped(dob)),
+        "dob_year": born[0] if born else None,
+        "dob_md": f"{born[1]:02d}-{born[2]:02d}" if born else None,
+        "dob_key": _none(normalize.dob_key(dob)),
+        "sex": sex if sex in normalize.SEX_VALUES else None,
+        "phone": _none(phone_digits),
+        "phone7": _none(phone_digits[-7:]),
+        "house": _none(house),
+        "street": _none(street),
+        "locality": _none(locality),
+        "postcode": _none(postcode),
+        "address_key": _none(normalize.address_key(key_address)),
+        "identifier": _none(normalize.clean(identifier).replace(" ", "")) if identifier else None,
+    }
+
+
+def person_record(values: dict) -> dict:
+    """The linkage record of a Person, from its PERSON_FIELDS values."""
+    return record(
+        values["id"],
+        values["agency_id"],
+        first_name=values["first_name"],
+        last_name=values["last_name"],
+        dob=values["dob"],
+        sex=values["sex"],
+        phone=values["phone"],
+        address=values["address"],
+    )
+
+
+def person_records(persons) -> list[dict]:
+    """Linkage records of a Person queryset (read in one pass, in id order)."""
+    rows = persons.order_by("id").values(*PERSON_FIELDS).iterator(chunk_size=20_000)
+    return [person_record(values) for values in rows]
+
+
+def present_columns(records: Iterable[dict]) -> set[str]:
+    """The columns with a value in at least one record."""
+    present: set[str] = set()
+    remaining = set(COLUMNS)
+    for row in records:
+        found = {column for column in remaining if row.get(column) is not None}
+        if found:
+            present |= found
+            remaining -= found
+            if not remaining:
+                break
+    return present
+
+
+def to_arrow(records: list[dict]):
+    """The records as a pyarrow Table with a fixed schema (Splink's input)."""
+    import pyarrow as pa
+
+    types = {
+        "unique_id": pa.int64(),
+        "first_formals": pa.list_(pa.string()),
+        "dob_year": pa.int32(),
+    }
+    schema = pa.schema([(c, types.get(c, pa.string())) for c in COLUMNS])
+    return pa.Table.from_pydict({c: [r[c] for r in records] for c in COLUMNS}, schema=schema)

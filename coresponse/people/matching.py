@@ -1,0 +1,172 @@
+"""Lookup-time matching: which stored records may be the person described by a few fields.
+
+    find(first_name="Bob", last_name="Smyth", dob=date(1974, 2, 3), phone="970-555-0142")
+    -> [Match(person=<Person Robert Smith>, score=0.998, why=("same phone number", "day and
+       month swapped", "nickname of the same name", "last name one typing slip apart")), ...]
+
+Tolerates typing slips, nicknames, a swapped day and month and missing fields. Candidates come
+from the blocking keys indexed on Person (people.normalize: phonetic codes of the names with
+nicknames resolved, the birth date with day and month sorted, the phone's digits, house number
+and postcode), a handful of small indexed queries; each candidate is then scored with the
+newest linkage model (the same Fellegi-Sunter weights the batch linker estimated; the declared
+defaults before any `coresponse link` run), in Python.
+
+This is the people layer: records are returned whatever the caller may see. Callers above the
+privacy layer must pass the results through its selectors before showing anything.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+from typing import NamedTuple
+
+from django.db.models import Q
+
+from coresponse.people import normalize
+from coresponse.people.linkage.model import Model, Scored, default_parameters
+from coresponse.people.linkage.records import PERSON_FIELDS, person_record, record
+from coresponse.people.models import LinkModel, Person
+
+CANDIDATES_PER_KEY = 200  # at most this many records per blocking key (a very common name)
+MODEL_TTL = 30.0  # seconds a process keeps the newest model before looking for a newer one
+
+
+class Match(NamedTuple):
+    person: Person
+    score: float  # match probability, 0..1
+    why: tuple[str, ...]  # the strongest agreements and disagreements, in words
+
+
+_lock = threading.Lock()
+_shared: dict = {}
+
+
+def current_model(refresh: bool = False) -> Model:
+    """The newest saved linkage model (or the defaults), cached for MODEL_TTL seconds."""
+    now = time.monotonic()
+    with _lock:
+        cached = _shared.get("model")
+        if cached and not refresh and now - cached[1] < MODEL_TTL:
+            return cached[0]
+    row = LinkModel.objects.order_by("-version").first()
+    if row is None:
+        model = Model(default_parameters())
+    else:
+        model = Model(
+            row.parameters,
+            version=row.version,
+            pk=row.pk,
+            auto_threshold=row.auto_threshold,
+            review_threshold=row.review_threshold,
+        )
+    with _lock:
+        _shared["model"] = (model, now)
+    return model
+
+
+def forget_model() -> None:
+    """Drop the cached model (after a new version is saved in this process)."""
+    with _lock:
+        _shared.pop("model", None)
+
+
+def key_queries(wanted: dict) -> list[Q]:
+    """One indexed condition per blocking rule the given values allow."""
+    last, firsts = wanted.get("last_key"), wanted.get("first_keys") or set()
+    dob, phone, address = wanted.get("dob_key"), wanted.get("phone_key"), wanted.get("address_key")
+    queries = []
+    if last and firsts:
+        queries.append(Q(last_key=last, first_key__in=sorted(firsts)))
+    if dob and last:
+        queries.append(Q(dob_key=dob, last_key=last))
+    if dob and firsts:
+        queries.append(Q(dob_key=dob, first_key__in=sorted(firsts)))
+    if phone:
+        queries.append(Q(phone_key=phone))
+    if address:
+        queries.append(Q(address_key=address))
+    if not queries and dob:  # a birth date alone: everyone born that day (or its swap)
+        queries.append(Q(dob_key=dob))
+    return queries
+
+
+def lookup_keys(first_name="", last_name="", dob=None, phone="", address="") -> dict:
+    first_keys = normalize.first_keys_for_lookup(first_name)
+    return {
+        "first_keys": first_keys,
+        "last_key": normalize.last_key(last_name),
+        "dob_key": normalize.dob_key(dob),
+        "phone_key": normalize.phone_key(phone),
+        "address_key": normalize.address_key(normalize.address(address)),
+    }
+
+
+def candidates(wanted: dict, *, per_key: int = CANDIDATES_PER_KEY, exclude=()) -> list[Person]:
+    """Records sharing a blocking key with `wanted` (lookup_keys), each at most once."""
+    found: dict[int, Person] = {}
+    base = Person.objects.select_related("agency")
+    if exclude:
+        base = base.exclude(pk__in=list(exclude))
+    for query in key_queries(wanted):
+        for person in base.filter(query).order_by()[:per_key]:
+            found.setdefault(person.pk, person)
+    return list(found.values())
+
+
+def _values(person: Person) -> dict:
+    return {name: getattr(person, name) for name in PERSON_FIELDS}
+
+
+def find(
+    first_name: str = "",
+    last_name: str = "",
+    dob: date | str | None = None,
+    address: str = "",
+    phone: str = "",
+    limit: int = 5,
+    *,
+    min_score: float = 0.1,
+    exclude: tuple[int, ...] | list[int] = (),
+    model: Model | None = None,
+) -> list[Match]:
+    """The stored records most likely to be the person described, best first: at most `limit`
+    whose match probability is at least `min_score`. `dob` is a date or "YYYY-MM-DD"; any
+    field may be left out. `exclude` lists record ids not to return (the caller's own)."""
+    ranked = find_scored(
+        first_name, last_name, dob, address, phone, limit,
+        min_score=min_score, exclude=exclude, model=model,
+    )  # fmt: skip
+    return [Match(person, round(result.probability, 4), result.why()) for person, result in ranked]
+
+
+def find_scored(
+    first_name: str = "",
+    last_name: str = "",
+    dob: date | str | None = None,
+    address: str = "",
+    phone: str = "",
+    limit: int = 5,
+    *,
+    min_score: float = 0.1,
+    exclude: tuple[int, ...] | list[int] = (),
+    model: Model | None = None,
+) -> list[tuple[Person, Scored]]:
+    """As find(), with the full evidence of each record (comparison by comparison)."""
+    if isinstance(dob, str):
+        dob = date.fromisoformat(dob) if dob.strip() else None
+    found = candidates(lookup_keys(first_name, last_name, dob, phone, address), exclude=exclude)
+    if not found:
+        return []
+    model = model or current_model()
+    query = record(
+        0, "", first_name=first_name, last_name=last_name, dob=dob, phone=phone, address=address
+    )
+    scored = []
+    for person in found:
+        result = model.score(query, person_record(_values(person)))
+        if result.probability >= min_score:
+            scored.append((person, result))
+    scored.sort(key=lambda item: (-item[1].probability, item[0].pk))
+    return scored[:limit]
