@@ -1,7 +1,7 @@
-"""The REST API, mounted at /api/v1/ (docs/api.md): the calls, the OpenAPI document, its docs."""
+"""The REST API, mounted at /api/v1/ (docs/api.md)."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.views.generic import RedirectView
 from rest_framework.routers import SimpleRouter
 
 from coresponse.dispatch.api import CallViewSet
@@ -17,7 +17,7 @@ urlpatterns = [
     # The field app (docs/field-app.md): the team's call, and records with their care.
     path("", include("coresponse.field.api_urls")),
     path("", include("coresponse.care.api_urls")),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    # Swagger UI from the drf-spectacular-sidecar package's own static files: no CDN.
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The OpenAPI document and Swagger UI live at /api/schema/ and /api/docs/ (coresponse/urls.py).
+    path("schema/", RedirectView.as_view(pattern_name="api_schema", permanent=True), name="schema"),
+    path("docs/", RedirectView.as_view(pattern_name="api_docs", permanent=True), name="docs"),
 ]

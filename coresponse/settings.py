@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "coresponse.web.context.navigation",
+                "coresponse.web.session_security.context",
             ],
         },
     },
@@ -271,6 +272,13 @@ SPECTACULAR_SETTINGS = {
 # flagged as a frequent caller at intake.
 CORESPONSE_FREQUENT_CALLER_CALLS = int(os.environ.get("CORESPONSE_FREQUENT_CALLER_CALLS", "3"))
 CORESPONSE_FREQUENT_CALLER_DAYS = int(os.environ.get("CORESPONSE_FREQUENT_CALLER_DAYS", "90"))
+# Care (docs/care.md): a frequent client has this many crisis encounters within this many days
+# (the outreach list); reminders look this many days back for overdue follow-ups.
+CORESPONSE_FREQUENT_CLIENT_ENCOUNTERS = int(
+    os.environ.get("CORESPONSE_FREQUENT_CLIENT_ENCOUNTERS", "3")
+)
+CORESPONSE_FREQUENT_CLIENT_DAYS = int(os.environ.get("CORESPONSE_FREQUENT_CLIENT_DAYS", "365"))
+CORESPONSE_REMINDER_LOOKBACK_DAYS = int(os.environ.get("CORESPONSE_REMINDER_LOOKBACK_DAYS", "14"))
 
 # Audit entries are kept at least this long (HIPAA asks six years of its documentation; never
 # less than one year: `coresponse audit prune` refuses younger entries).

@@ -1,8 +1,20 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
+    # One way to sign in, with the lockout and the second factor: the admin's own form is not.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
+    # The OpenAPI document and its Swagger UI (docs/api.md); /api/v1/schema/ and /api/v1/docs/
+    # redirect here.
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api_schema"),
+        name="api_docs",
+    ),
     path("api/v1/", include("coresponse.api_urls")),
     path("calls/", include("coresponse.dispatch.urls")),
     path("encounters/", include("coresponse.field.urls")),

@@ -182,16 +182,16 @@ def second_factors(user: User) -> SecondFactors:
     row = (
         User.objects.filter(pk=user.pk)
         .annotate(
-            required=Exists(required),
-            totp=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
-            passkey=Exists(Passkey.objects.filter(user=OuterRef("pk"), confirmed=True)),
+            mfa_required=Exists(required),
+            has_totp=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
+            has_passkey=Exists(Passkey.objects.filter(user=OuterRef("pk"), confirmed=True)),
         )
-        .values("required", "totp", "passkey")
+        .values("mfa_required", "has_totp", "has_passkey")
         .first()
     )
     if row is None:
         return SecondFactors(False, False)
-    return SecondFactors(bool(row["required"]), bool(row["totp"] or row["passkey"]))
+    return SecondFactors(bool(row["mfa_required"]), bool(row["has_totp"] or row["has_passkey"]))
 
 
 def totp_device(user: User, *, confirmed: bool = True) -> TOTPDevice | None:

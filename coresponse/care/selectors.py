@@ -742,11 +742,23 @@ def case_manager_home(user, at: AsOf) -> dict:
     mine = pending.filter(Q(assigned_to=user) | Q(assigned_to__isnull=True))
     overdue = mine.filter(due_at__lt=at.now)
     upcoming = mine.filter(due_at__gte=at.now, due_at__lt=at.now + timedelta(days=7))
-    late = overdue_referrals(user, at.now).order_by("sent_at", "id")
+    referrals = open_referrals(user).order_by("sent_at", "id")
+    late = overdue_referrals(user, at.now)
     received = inbox(user)
     reminders = list(reminders_for(user)[:10])
-    overdue_rows, upcoming_rows, late_rows, inbox_rows = labelled(
-        user, "case manager worklist", overdue[:25], upcoming[:25], late[:25], received[:10]
+    for reminder in reminders:
+        item = reminder.followup or reminder.referral
+        reminder.person, reminder.person_id = item.person, item.person_id
+    visits = list(outreach_visits(user)[:10])
+    overdue_rows, upcoming_rows, late_rows, inbox_rows, reminders, visits = labelled(
+        user,
+        "case manager worklist",
+        overdue[:25],
+        upcoming[:25],
+        referrals[:25],
+        received[:10],
+        reminders,
+        visits,
     )
     for row in late_rows:
         row.due = due_by(row)
@@ -754,13 +766,15 @@ def case_manager_home(user, at: AsOf) -> dict:
         "overdue_count": overdue.count(),
         "upcoming_count": upcoming.count(),
         "late_count": late.count(),
+        "referral_count": referrals.count(),
         "inbox_count": received.count(),
         "overdue": overdue_rows,
         "upcoming": upcoming_rows,
-        "late_referrals": late_rows,
+        "referrals": late_rows,
         "inbox": inbox_rows,
         "reminders": reminders,
-        "outreach": list(outreach_visits(user)[:10]),
+        "outreach": visits,
+        "frequent_threshold": frequent_threshold(),
     }
 
 

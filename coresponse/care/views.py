@@ -26,6 +26,7 @@ from coresponse.care.models import (
     ContactMethod,
     FollowUpOutcome,
     OutreachStatus,
+    ReferralStatus,
     Reminder,
     Resource,
     SafetyPlan,
@@ -231,7 +232,7 @@ def referral_detail(request, pk):
         {
             "r": referral,
             "steps": steps,
-            "moves": [(s, s.replace("_", " ").capitalize()) for s in selectors.next_steps(referral)]
+            "moves": [(s, ReferralStatus(s).label) for s in selectors.next_steps(referral)]
             if services.may_move_referral(request.user, referral)
             else [],
             "recipient": selectors.is_recipient(request.user, referral),

@@ -66,7 +66,9 @@ _KeyReused = OpenApiResponse(
     _Problem, description="The Idempotency-Key was already used for a different request."
 )
 _Unauthenticated = OpenApiResponse(
-    _Problem, description="Not signed in: send `Authorization: Token …` or a session cookie."
+    _Problem,
+    description="Not signed in, or the token expired or was revoked: send `Authorization: Bearer …`"
+    " or a session cookie.",
 )
 _Forbidden = OpenApiResponse(_Problem, description="Signed in, but not a dispatcher.")
 _Missing = OpenApiResponse(_Problem, description="No such call, or not one you may see.")

@@ -157,7 +157,7 @@ def read_encounter(user, encounter: Encounter) -> EncounterView:
     person = encounter.person
     owner = person.agency_id if person else None
     fallback = [a.id for a in encounter.program.agencies.all()]
-    decisions = decide_all(user, owner, NOTE_ORDER, fallback)
+    decisions = decide_all(user, owner, NOTE_ORDER, fallback, person_id=encounter.person_id)
     shown = {c: Shown(c, d) for c, d in decisions.items()}
     used: set[str] = set()
 
@@ -216,6 +216,7 @@ def read_encounter(user, encounter: Encounter) -> EncounterView:
         object_id=person.pk if person else encounter.pk,
         categories=[str(c) for c in used],
         detail=f"encounter {encounter.external_id} detail",
+        person_ids=[person.pk] if person and used else [],
     )
     return EncounterView(
         encounter=encounter,

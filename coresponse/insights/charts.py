@@ -8,6 +8,7 @@ the same series with reportlab (insights.report_pdf).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 
@@ -96,15 +97,24 @@ class LineChart:
     line: str = ""  # SVG path of the value
     band: str = ""  # SVG path of the 95% interval
     maximum: float = 1.0  # the axis top, as a fraction
+    minimum: float = 0.0  # the axis bottom
     ticks: list[tuple[float, float]] = field(default_factory=list)  # (y, fraction)
     labels: list[tuple[float, object]] = field(default_factory=list)
 
+    @property
+    def middle(self) -> float:
+        return (self.minimum + self.maximum) / 2
 
-def _axis_top(highest: float) -> float:
-    for top in (0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1.0):
-        if highest <= top:
-            return top
-    return 1.0
+
+def _axis(lowest: float, highest: float) -> tuple[float, float]:
+    """A round axis range around the data: tenths, or finer for a narrow range near 0."""
+    step = 0.1 if highest - lowest > 0.05 or highest > 0.2 else 0.01
+    low = math.floor(max(0.0, lowest) / step) * step
+    high = math.ceil(min(1.0, highest) / step) * step
+    if high - low < step:
+        high = min(1.0, low + step) if low + step <= 1.0 else high
+        low = high - step
+    return round(max(0.0, low), 4), round(min(1.0, high), 4)
 
 
 def line_chart(series: list[dict], width: int = 720, height: int = 180) -> LineChart:
@@ -112,13 +122,15 @@ def line_chart(series: list[dict], width: int = 720, height: int = 180) -> LineC
     numerator, denominator (value/low/high fractions or None)."""
     top, bottom = 6, 6
     plot_h = height - top - bottom
-    highest = max((s["high"] or s["value"] or 0 for s in series), default=0)
-    chart = LineChart(width, height, maximum=_axis_top(highest))
+    values = [v for s in series for v in (s["low"], s["high"], s["value"]) if v is not None]
+    low, high = _axis(min(values, default=0.0), max(values, default=1.0))
+    chart = LineChart(width, height, maximum=high, minimum=low)
     n = max(len(series), 1)
     slot = width / n
 
     def y_of(v: float) -> float:
-        return round(top + plot_h - plot_h * min(v, chart.maximum) / chart.maximum, 2)
+        share = (min(max(v, low), high) - low) / (high - low)
+        return round(top + plot_h - plot_h * share, 2)
 
     segments: list[list[LinePoint]] = [[]]
     for i, s in enumerate(series):
@@ -153,7 +165,7 @@ def line_chart(series: list[dict], width: int = 720, height: int = 180) -> LineC
         bands.append("M" + " L".join(upper + lower) + " Z")
     chart.line = " ".join(lines)
     chart.band = " ".join(bands)
-    for fraction in (0, chart.maximum / 2, chart.maximum):
+    for fraction in (low, (low + high) / 2, high):
         chart.ticks.append((y_of(fraction), fraction))
     for i in sorted({0, n // 2, n - 1}):
         if i < len(series):

@@ -129,6 +129,14 @@ class Parameter:
     source: str
     local: bool  # the program's own figure (True) or the default (False)
 
+    @property
+    def shown(self) -> str:
+        if self.key in UNIT_COSTS:
+            return f"{self.value:,.2f}".removesuffix(".00")
+        if self.key == "hold_days":
+            return f"{self.value:g}"
+        return f"{self.value * 100:g}%"
+
 
 @dataclass
 class Component:

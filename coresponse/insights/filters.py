@@ -134,17 +134,20 @@ class Filters:
         return out
 
     @classmethod
-    def parse(cls, params, *, allowed_programs=None, default_days: int = 90) -> Filters:
+    def parse(
+        cls, params, *, allowed_programs=None, default_days: int = 90, today: date | None = None
+    ) -> Filters:
         """Filters from text parameters (`from`, `to`, `program`, `team`, `agency`, `source`,
         `district`, `race_ethnicity`, `sex`, `age_band`).
 
         `allowed_programs`: the Programs the caller may see (None: every program). A program,
         team or agency outside them is refused as unknown, the same answer as a missing id.
-        Without `from`/`to`, the period is the `default_days` days to today.
+        Without `from`/`to`, the period is the `default_days` days to `today` (by default the
+        local date).
         """
         get = params.get
         labels: dict[str, str] = {}
-        today = timezone.localdate()
+        today = today or timezone.localdate()
         last = _date(get("to"), "to") or today
         first = _date(get("from"), "from") or last - timedelta(days=default_days - 1)
         if first > last:

@@ -14,11 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
+from django.utils import timezone
 
-from coresponse.agencies.models import Role
-from coresponse.dispatch.selectors import AsOf, partner_programs
+from coresponse.agencies.models import Agency, Role, Team
+from coresponse.dispatch.models import CallSource
+from coresponse.dispatch.selectors import AsOf, as_of, partner_programs
 from coresponse.insights import catalogue, charts
+from coresponse.insights.metrics import cached_evaluate
 from coresponse.insights.filters import AGE_BANDS, Filters, Period
 from coresponse.insights.models import CallDay, EncounterFact
 from coresponse.people.models import RaceEthnicity, Sex
@@ -37,8 +40,14 @@ def user_programs(user):
 
 
 def user_filters(user, params, *, default_days: int = 90) -> Filters:
-    """Filters from query parameters, limited to the user's partner programs."""
-    return Filters.parse(params, allowed_programs=user_programs(user), default_days=default_days)
+    """Filters from query parameters, limited to the user's partner programs; without dates,
+    the `default_days` to the data's last day (dispatch.selectors.as_of)."""
+    return Filters.parse(
+        params,
+        allowed_programs=user_programs(user),
+        default_days=default_days,
+        today=as_of().today,
+    )
 
 
 # --- figures as the pages print them ------------------------------------------------------------
@@ -244,6 +253,7 @@ class Tile:
     change: str = ""
     direction: str = ""  # better / worse / ''
     drilldown: bool = False
+    tested: bool = False  # the change has an interval (a rate or a median)
 
 
 def _ci_text(key: str, interval) -> str:
@@ -281,6 +291,17 @@ def change_text(change) -> str:
     return ""
 
 
+def _tile_detail(key: str, m, currency) -> str:
+    if key == "cost_avoided":
+        return "modelled against a police-only response: see the cost model below"
+    if key == "budget_utilization":
+        return (
+            f"{money(m.numerator, currency)} spent of {money(m.denominator, currency)} "
+            "budgeted for the period"
+        )
+    return detail(key, m)
+
+
 def tiles(result, cis, changes, currency) -> list[Tile]:
     out = []
     for key in TILES:
@@ -294,13 +315,14 @@ def tiles(result, cis, changes, currency) -> list[Tile]:
                 key,
                 d.label,
                 formatted(key, m, currency),
-                detail(key, m) if key != "cost_avoided" else "modelled: see the cost model below",
+                _tile_detail(key, m, currency),
                 f"{numerator} {d.numerator}".strip() if numerator else d.numerator,
                 f"{denominator} {d.denominator}".strip() if denominator else d.denominator,
                 _ci_text(key, cis.get(key)),
                 change_text(change),
                 change.direction if change else "",
                 key in DRILLDOWNS,
+                bool(change and (change.difference_ci or change.relative_ci)),
             )
         )
     return out
@@ -337,7 +359,7 @@ def dashboard(user, params) -> dict:
     """Everything the program manager's dashboard shows (raises FilterError on bad input)."""
     from coresponse.insights import analysis
     params = params.copy() if hasattr(params, "copy") else dict(params)
-    today = timezone.localdate()
+    today = as_of().today
     preset = params.get("preset", "")
     if preset and not params.get("from"):
         dates = preset_dates(preset, today)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -200,7 +200,7 @@ def write_links(
     with transaction.atomic():
         existing = _existing_links(scope, set(wanted), within)
         inserts, updates, stale = [], [], []
-        for pair, (link_id, status, score) in existing.items():
+        for pair, (link_id, status, _score) in existing.items():
             if pair not in wanted and status not in DECIDED_STATUSES:
                 stale.append(link_id)
         for pair, (status, probability, weights) in wanted.items():
@@ -249,9 +249,9 @@ def _existing_links(scope: set[int] | None, pairs: set[tuple[int, int]], within:
     for start in range(0, len(ids), LOOKUP_BATCH):
         chunk = ids[start : start + LOOKUP_BATCH]
         for column in ("person_a_id__in", "person_b_id__in"):
-            for a, b, pk, status, score in IdentityLink.objects.filter(**{column: chunk}).values_list(
-                *fields
-            ):
+            for a, b, pk, status, score in IdentityLink.objects.filter(
+                **{column: chunk}
+            ).values_list(*fields):
                 if (a in scope or b in scope) or (a, b) in pairs:
                     found[(a, b)] = (pk, status, score)
     return found
@@ -472,11 +472,15 @@ def link_all(
     seconds["read"] = round(time.perf_counter() - began, 2)
     say(f"read {len(records):,} records in {seconds['read']:.1f} s")
     previous = LinkModel.objects.order_by("-version").first()
-    auto = auto_threshold if auto_threshold is not None else (
-        previous.auto_threshold if previous else DEFAULT_AUTO_THRESHOLD
+    auto = (
+        auto_threshold
+        if auto_threshold is not None
+        else (previous.auto_threshold if previous else DEFAULT_AUTO_THRESHOLD)
     )
-    review = review_threshold if review_threshold is not None else (
-        previous.review_threshold if previous else DEFAULT_REVIEW_THRESHOLD
+    review = (
+        review_threshold
+        if review_threshold is not None
+        else (previous.review_threshold if previous else DEFAULT_REVIEW_THRESHOLD)
     )
     review = min(review, auto)
     if train or previous is None:

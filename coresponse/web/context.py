@@ -31,6 +31,37 @@ SECTIONS = (
     ),
     ("Encounters", "field:encounter_list", "/encounters/", set(Role) - {Role.DISPATCHER}),
     ("People", "person_list", "/people/", None),
+    # Follow-ups, referrals and the provider's inbox, outreach, the directory (coresponse.care).
+    (
+        "Care",
+        "care:followup_list",
+        "/care/",
+        {
+            Role.CLINICIAN,
+            Role.CASE_MANAGER,
+            Role.PEER_SPECIALIST,
+            Role.SUPERVISOR,
+            Role.PROGRAM_MANAGER,
+        },
+    ),
+    (
+        "Resources",
+        "care:resource_list",
+        "/care/resources/",
+        {Role.DISPATCHER, Role.OFFICER, Role.PARAMEDIC},
+    ),
+    # The installable, offline field app of the teams on scene (coresponse.field).
+    (
+        "Field app",
+        "field_app:app",
+        "/field/",
+        {Role.OFFICER, Role.CLINICIAN, Role.PARAMEDIC, Role.PEER_SPECIALIST, Role.CASE_MANAGER},
+    ),
+    # Clerical review of identity links (web/review_selectors.py REVIEWER_ROLES).
+    ("Identity review", "review_queue", "/review/", {Role.AGENCY_ADMIN, Role.SUPERVISOR}),
+    # The trust pages (coresponse.privacy): the audit log and reviews, the agencies' MOUs.
+    ("Audit", "privacy:audit_log", "/privacy/audit/", {Role.AUDITOR}),
+    ("Agreements", "privacy:agreements", "/privacy/agreements/", {Role.AGENCY_ADMIN}),
     # Metrics, reports and the evaluation pack (coresponse.insights).
     (
         "Insights",

@@ -9,27 +9,19 @@ substance-use treatment referral is Part 2 data and a psychiatry enrollment is m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-
-from django.db.models import Q, QuerySet
 
 from coresponse.agencies.models import Membership, Role
-from coresponse.care.models import (
-    REFERRAL_OPEN_STATUSES,
-    Enrollment,
-    FollowUp,
-    Referral,
-    ServiceType,
-)
+from coresponse.care import selectors as care
+from coresponse.care.models import Enrollment, FollowUp, Referral
+from coresponse.care.selectors import service_category
 from coresponse.dispatch.models import Call
 from coresponse.dispatch.selectors import (
     AsOf,
     partner_programs,
 )
-from coresponse.field.models import Encounter, EncounterKind
+from coresponse.field.models import Encounter
 from coresponse.field.selectors import (
     newest_first,
-    team_encounters,
     visible_encounters,
     with_person_labels,
 )
@@ -37,83 +29,17 @@ from coresponse.insights import selectors as insights
 from coresponse.people.models import Person
 from coresponse.privacy.categories import DataCategory
 from coresponse.privacy.models import AuditEvent
-from coresponse.privacy.policy import decide
 from coresponse.privacy.selectors import (
-    NO_PERSON,
     Shown,
-    agencies_allowing,
     disclose_person,
-    label_persons,
     may_account,
     may_manage_consents,
     memberships,
     person_for,
-    user_agency_ids,
 )
 from coresponse.privacy.services import may_break_glass
 
 C = DataCategory
-S = ServiceType
-
-# The data category a referral or enrollment reveals through its service type.
-SERVICE_CATEGORY = {
-    S.DETOX: C.SUBSTANCE_USE,
-    S.SUBSTANCE_USE_TREATMENT: C.SUBSTANCE_USE,
-    S.CRISIS_STABILIZATION: C.MENTAL_HEALTH,
-    S.OUTPATIENT_MENTAL_HEALTH: C.MENTAL_HEALTH,
-    S.PSYCHIATRY: C.MENTAL_HEALTH,
-    S.PRIMARY_CARE: C.MEDICAL,
-}
-
-
-def service_category(service_type: str) -> str:
-    return SERVICE_CATEGORY.get(service_type, C.CONTACT_PLAN)
-
-
-def _service_types_in(categories: set[str]) -> list[str]:
-    return [s for s in S.values if service_category(s) in categories]
-
-
-def _care_filter(user) -> Q | None:
-    """Referrals/enrollments the user may see: per owning agency, the service types allowed."""
-    q = None
-    for agency_id in user_agency_ids(user):
-        allowed = {c for c in C.values if decide(user, agency_id, c)}
-        if C.IDENTITY not in allowed:
-            continue
-        part = Q(person__agency_id=agency_id, service_type__in=_service_types_in(allowed))
-        q = part if q is None else q | part
-    return q
-
-
-def visible_referrals(user) -> QuerySet[Referral]:
-    q = _care_filter(user)
-    if q is None:
-        return Referral.objects.none()
-    return Referral.objects.filter(q).select_related("person__agency")
-
-
-def open_referrals(user) -> QuerySet[Referral]:
-    return visible_referrals(user).filter(status__in=REFERRAL_OPEN_STATUSES).order_by("sent_at")
-
-
-def visible_followups(user) -> QuerySet[FollowUp]:
-    agencies = agencies_allowing(user, C.CONTACT_PLAN) & agencies_allowing(user, C.IDENTITY)
-    return FollowUp.objects.filter(person__agency_id__in=agencies).select_related(
-        "person__agency", "encounter"
-    )
-
-
-def _labelled(user, detail: str, *groups) -> list[list]:
-    """Each group of rows (follow-ups, referrals, encounters) with `person_label` set; the names
-    of all groups are decided together and written as one audit event."""
-    groups = [list(g) for g in groups]
-    rows = [r for g in groups for r in g]
-    labels = label_persons(user, [r.person for r in rows], detail=detail)
-    for row in rows:
-        row.person_label = labels.get(row.person_id, NO_PERSON)
-    return groups
-
 
 # --- home pages ----------------------------------------------------------------------------------
 
@@ -173,52 +99,18 @@ def _officer(user, at: AsOf, _program) -> dict:
     }
 
 
-def _due_followups(user, at: AsOf) -> QuerySet[FollowUp]:
-    return visible_followups(user).filter(completed_at__isnull=True).order_by("due_at")
-
-
+# The care roles' homes are built by coresponse.care (their follow-ups, referrals and the
+# receiving provider's inbox); a team member's is the team's encounters.
 def _clinician(user, at: AsOf, _program) -> dict:
-    crisis = newest_first(visible_encounters(user).filter(kind=EncounterKind.CRISIS))[:10]
-    due = _due_followups(user, at).filter(due_at__lt=at.now + timedelta(days=7))[:10]
-    encounters, followups, referrals = _labelled(
-        user, "clinician home", crisis, due, open_referrals(user)[:10]
-    )
-    return {
-        "encounters": encounters,
-        "followups": followups,
-        "referrals": referrals,
-        "programs": list(partner_programs(user)),
-    }
+    return care.clinician_home(user, at)
 
 
 def _team(user, at: AsOf, _program) -> dict:
-    encounters = team_encounters(user)
-    has_team = user.teams.exists()
-    if not has_team:
-        encounters = newest_first(visible_encounters(user))
-    return {
-        "has_team": has_team,
-        "teams": list(user.teams.select_related("program")),
-        "encounters": with_person_labels(user, encounters[:20], detail="team home"),
-    }
+    return care.team_home(user, at)
 
 
 def _case_manager(user, at: AsOf, _program) -> dict:
-    pending = _due_followups(user, at)
-    overdue = pending.filter(due_at__lt=at.now)
-    upcoming = pending.filter(due_at__gte=at.now, due_at__lt=at.now + timedelta(days=7))
-    referrals = open_referrals(user)
-    overdue_rows, upcoming_rows, referral_rows = _labelled(
-        user, "case manager worklist", overdue[:25], upcoming[:25], referrals[:25]
-    )
-    return {
-        "overdue_count": overdue.count(),
-        "upcoming_count": upcoming.count(),
-        "referral_count": referrals.count(),
-        "overdue": overdue_rows,
-        "upcoming": upcoming_rows,
-        "referrals": referral_rows,
-    }
+    return care.case_manager_home(user, at)
 
 
 def _insights(user, at: AsOf, program: str | None) -> dict:

@@ -198,3 +198,8 @@ class PermissionsPolicyMiddleware:
         if policy and "Permissions-Policy" not in response:
             response["Permissions-Policy"] = policy
         return response
+
+
+def context(request) -> dict:
+    """For base.html: when idle.js locks the page in the browser."""
+    return {"idle_lock_seconds": int(idle_seconds())}

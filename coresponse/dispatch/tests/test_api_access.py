@@ -1,17 +1,14 @@
 """Role × agency: which calls each user may list, read and write through the API."""
 
-import io
 import json
 
 import pytest
-from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
 
+from coresponse.agencies import services
 from coresponse.agencies.models import Agency, Membership, Role, User
 from coresponse.dispatch.models import Call
 from coresponse.dispatch.services.triage import triage_call
 from coresponse.dispatch.tests.conftest import LAST
-from coresponse.privacy.models import AuditEvent
 
 ALL = {"C-100", "C-200", "C-300"}
 # user: (role, agency, calls they see). C-100 is the ride-along program's (police + BHC),
@@ -47,8 +44,8 @@ def people(county):
 
 
 def as_user(client, user):
-    token = Token.objects.create(user=user)
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    raw, _ = services.issue_token(user)
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
     return client
 
 
@@ -88,29 +85,6 @@ def test_only_dispatchers_write(client, people, name):
         assert created.status_code == changed.status_code == 403
         assert created.json()["detail"] == "Only dispatchers may create or change calls."
         assert Call.objects.count() == 3 and Call.objects.get(pk=target.pk).priority == 2
-
-
-def test_api_token_command_issues_resets_and_revokes(client, people):
-    out = io.StringIO()
-    call_command("api_token", "dispatcher", stdout=out)
-    key = out.getvalue().strip()
-    assert Token.objects.get(user=people["dispatcher"]).key == key
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {key}"
-    assert client.get("/api/v1/calls/").status_code == 200
-    again = io.StringIO()
-    call_command("api_token", "dispatcher", stdout=again)
-    assert again.getvalue().strip() == key  # asking again prints the same token
-    call_command("api_token", "dispatcher", "--reset", stdout=io.StringIO())
-    assert client.get("/api/v1/calls/").status_code == 401  # the old key no longer works
-    call_command("api_token", "dispatcher", "--revoke", stdout=io.StringIO())
-    assert not Token.objects.filter(user=people["dispatcher"]).exists()
-    actions = AuditEvent.objects.filter(object_type="api_token").order_by("id")
-    assert [e.action for e in actions] == ["issue", "reset", "revoke"]
-    note = io.StringIO()
-    call_command("api_token", "officer", stdout=io.StringIO(), stderr=note)
-    assert "not a dispatcher" in note.getvalue()
-    with pytest.raises(CommandError, match="no user named 'ghost'"):
-        call_command("api_token", "ghost")
 
 
 def test_list_query_count_does_not_grow_with_rows(client, people, django_assert_max_num_queries):

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
+from coresponse.agencies import services
 from coresponse.agencies.models import IdempotencyKey
 from coresponse.dispatch.models import Call
 from coresponse.privacy.models import AuditEvent
@@ -56,7 +56,7 @@ class Api:
     def __call__(self, method, path, body=None, headers=None, raw=None) -> Reply:
         sent = {"Accept": "application/json", **(headers or {})}
         if self.token:
-            sent["Authorization"] = f"Token {self.token}"
+            sent["Authorization"] = f"Bearer {self.token}"
         if self.cookie:
             sent["Cookie"] = self.cookie
         data = raw if raw is not None else None if body is None else json.dumps(body).encode()
@@ -72,7 +72,7 @@ class Api:
 
 
 def api_for(live_server, user=None, **kwargs):
-    token = Token.objects.create(user=user).key if user is not None else None
+    token = services.issue_token(user)[0] if user is not None else None
     return Api(live_server.url, token=token, **kwargs)
 
 
@@ -178,9 +178,9 @@ def test_who_may_do_what(live_server, county):
     users, calls = county["users"], county["calls"]
     anonymous = api_for(live_server)
     refused = anonymous("GET", "/api/v1/calls/")
-    assert refused.status == 401 and refused.headers["WWW-Authenticate"] == "Token"
+    assert refused.status == 401 and refused.headers["WWW-Authenticate"] == 'Bearer realm="api"'
     assert anonymous("POST", "/api/v1/calls/", CALL).status == 401
-    assert Api(live_server.url, token="0" * 40)("GET", "/api/v1/calls/").status == 401
+    assert Api(live_server.url, token="crt_" + "0" * 43)("GET", "/api/v1/calls/").status == 401
 
     officer = api_for(live_server, users["officer"])
     assert officer("POST", "/api/v1/calls/", CALL).status == 403

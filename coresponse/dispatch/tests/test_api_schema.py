@@ -30,7 +30,8 @@ def test_document_describes_the_calls_api():
         "/api/v1/calls/{id}/:",
         "name: Idempotency-Key",
         "'422':",
-        "tokenAuth:",
+        "bearerAuth:",
+        "scheme: bearer",
         "protocol_version:",
         "frequent_caller:",
     ):
@@ -38,13 +39,20 @@ def test_document_describes_the_calls_api():
 
 
 def test_schema_and_docs_are_served_from_this_server(client, db):
-    schema = client.get("/api/v1/schema/")
+    schema = client.get("/api/schema/")
     assert schema.status_code == 200
     assert schema.content == COMMITTED.read_bytes()
-    docs = client.get("/api/v1/docs/")
+    # The old addresses lead there.
+    assert client.get("/api/v1/schema/").headers["Location"] == "/api/schema/"
+    assert client.get("/api/v1/docs/").headers["Location"] == "/api/docs/"
+    docs = client.get("/api/docs/")
     page = docs.content.decode()
     assert docs.status_code == 200
-    # Swagger UI comes from the installed package's static files, never a CDN.
+    # Swagger UI comes from the installed package's static files, never a CDN, and its start-up
+    # script is a file of its own (the Content-Security-Policy allows no inline script).
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower() and "https://" not in page
+    assert "<script>" not in page
+    script = client.get("/api/docs/?script=")
+    assert script.status_code == 200 and b"SwaggerUIBundle" in script.content
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")

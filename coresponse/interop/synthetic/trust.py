@@ -100,7 +100,7 @@ def _row(rng, n, person, signed, end, terms) -> dict[str, str]:
     if rng.random() < 0.04:
         moment = signed + timedelta(days=rng.randint(5, 200))
         if moment < min(expires, end):
-            revoked = moment.isoformat()
+            revoked = moment.astimezone(ZONE).isoformat()
     return {
         "consent_id": f"CN-{n + 1:06d}",
         "person_id": person,
@@ -108,8 +108,8 @@ def _row(rng, n, person, signed, end, terms) -> dict[str, str]:
         "to_agency_id": "",
         "categories": categories,
         "purpose": purposes,
-        "signed_at": signed.isoformat(),
-        "expires_at": expires.isoformat(),
+        "signed_at": signed.astimezone(ZONE).isoformat(),
+        "expires_at": expires.astimezone(ZONE).isoformat(),
         "revoked_at": revoked,
         "to_class": to_class,
         "kind": kind,

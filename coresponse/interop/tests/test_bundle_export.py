@@ -14,7 +14,7 @@ from coresponse.field.models import Encounter, EncounterNote
 from coresponse.interop.bundle import FILES, export_bundle, import_bundle
 from coresponse.interop.tests.test_bundle_import import write_small_bundle
 from coresponse.people.models import Person
-from coresponse.privacy.models import AuditEvent
+from coresponse.privacy.models import AuditEvent, Consent, SharingAgreement
 
 
 def build_with_the_orm():
@@ -63,9 +63,22 @@ def build_with_the_orm():
         external_id="EN-1", person=ana, provider="Clinic", service_type="psychiatry",
         start_date=date(2025, 7, 1), end_date=date(2025, 12, 31),
     )  # fmt: skip
+    SharingAgreement.objects.create(
+        external_id="MOU-1", title="Clinic, to police", from_agency=bh, to_agency=pd,
+        categories=["identity", "contact_plan"], purposes=["emergency_response"],
+        effective_from=date(2024, 1, 1),
+    )  # fmt: skip
+    Consent.objects.create(
+        external_id="CN-1", person=ana, from_agency=bh, to_class="crisis_responders",
+        categories=["contact_plan", "mental_health"], purposes=["emergency_response"],
+        signed_at=datetime(2025, 7, 4, 6, 0, tzinfo=UTC), expiry_event="end of the program",
+        revoked_at=datetime(2025, 8, 1, 12, 0, tzinfo=UTC), kind="program",
+    )  # fmt: skip
 
 
 def empty_the_database():
+    for model in (Consent, SharingAgreement):
+        model.objects.all().delete()
     for model in (Referral, FollowUp, Enrollment, Encounter, Call, Person, Program, Agency):
         model.objects.all().delete()
     assert not EncounterNote.objects.exists()
@@ -91,6 +104,8 @@ def test_export_then_import_into_an_empty_database_then_export_is_byte_identical
         "referrals.csv": 1,
         "followups.csv": 1,
         "enrollments.csv": 1,
+        "agreements.csv": 1,
+        "consents.csv": 1,
     }
     first = read_all(tmp_path / "first")
 
@@ -145,7 +160,7 @@ def test_the_export_command_writes_every_file_and_an_audit_event(tmp_path):
     assert (event.action, event.object_type) == ("export", "bundle")
     assert event.detail == (
         f"{tmp_path / 'out' / 'new'}: agencies=2, programs=2, persons=2, calls=2, encounters=2,"
-        " referrals=1, followups=2, enrollments=1"
+        " referrals=1, followups=2, enrollments=1, agreements=0, consents=0"
     )
 
 

@@ -84,7 +84,7 @@ def rows(api, predictions, columns: list[str]):
             yield tuple(row)
         return
     relation = predictions.as_duckdbpyrelation().select(", ".join(columns))
-    reader = relation.fetch_record_batch(100_000)
+    reader = relation.to_arrow_reader(100_000)
     for batch in reader:
         for row in zip(*(batch.column(i).to_pylist() for i in range(len(columns))), strict=True):
             yield row

@@ -202,8 +202,11 @@ def near_year(year_column: str, day_column: str):
 
     def test(left, right):
         years, days = _both(left, right, year_column), _both(left, right, day_column)
-        return years is not None and days is not None and days[0] == days[1] and (
-            abs(years[0] - years[1]) == 1
+        return (
+            years is not None
+            and days is not None
+            and days[0] == days[1]
+            and (abs(years[0] - years[1]) == 1)
         )
 
     return sql, test

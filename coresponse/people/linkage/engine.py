@@ -91,7 +91,7 @@ def _training_rules(columns: set[str]) -> list[tuple[str, ...]]:
 def train(
     records: list[dict],
     backend: str | None = None,
-    u_pairs: float = U_PAIRS,
+    u_pairs: float | None = None,
     link_type: str = "dedupe_only",
 ):
     """Estimate the parameters from `records` (unlabelled): the prior from deterministic
@@ -99,8 +99,11 @@ def train(
 
     link_type "dedupe_only" compares every record with every other; "link_only" only records
     of different `source`s (two files known to hold no duplicates of their own)."""
+    from django.conf import settings
     from splink import Linker, block_on
 
+    if u_pairs is None:
+        u_pairs = getattr(settings, "LINKAGE_U_PAIRS", U_PAIRS)
     summary = Summary(records=len(records))
     columns = present_columns(records)
     start = parameters = default_parameters(columns)

@@ -168,7 +168,7 @@ class Model:
         return Scored(probability(total), total, tuple(evidence))
 
     def status_for(self, probability_: float) -> str | None:
-        """"auto", "review" or None (below the review threshold: nothing is written)."""
+        """ "auto", "review" or None (below the review threshold: nothing is written)."""
         if probability_ >= self.auto_threshold:
             return "auto"
         if probability_ >= self.review_threshold:

@@ -46,12 +46,12 @@ def record(
     last = normalize.last_name(last_name)
     parts = normalize.address(address)
     house = normalize.clean(house).replace(" ", "") if house is not None else parts.house
-    street = normalize._street(normalize.clean(street).split()) if street is not None else (
-        parts.street
+    street = (
+        normalize._street(normalize.clean(street).split()) if street is not None else (parts.street)
     )
     locality = normalize.clean(locality) if locality is not None else parts.locality
-    postcode = normalize.clean(postcode).replace(" ", "") if postcode is not None else (
-        parts.postcode
+    postcode = (
+        normalize.clean(postcode).replace(" ", "") if postcode is not None else (parts.postcode)
     )
     born = normalize.dob_parts(dob)
     phone_digits = normalize.phone_digits(phone)

@@ -74,14 +74,14 @@ def test_pages_need_a_signed_in_user(client, db, url):
 def test_sign_in_shows_the_system_use_notice_and_lands_home(client, db):
     build_county(usable_passwords=True)
     page = body(client.get(reverse("login")))
-    assert "Authorized users only. Activity is logged." in page
-    assert "protected health and criminal-justice information" in page
+    assert "Authorized users only." in page
+    assert "criminal justice information and protected health information" in page
     response = client.post(
         reverse("login"), {"username": "clinician", "password": PASSWORD}, follow=True
     )
     assert response.redirect_chain[-1][0] == reverse("home")
     assert "<h1>Clinical worklist</h1>" in body(response)
-    assert AuditEvent.objects.filter(action="login", detail="signed in").count() == 1
+    assert AuditEvent.objects.filter(action="login", detail="signed in (password)").count() == 1
 
 
 def test_a_wrong_password_is_refused_and_logged(client, db):
@@ -89,7 +89,7 @@ def test_a_wrong_password_is_refused_and_logged(client, db):
     response = client.post(reverse("login"), {"username": "officer", "password": "nope"})
     assert response.status_code == 200
     assert "Please enter a correct username and password" in body(response)
-    assert AuditEvent.objects.filter(action="login", detail="sign-in failed").exists()
+    assert AuditEvent.objects.filter(action="login_failed", detail="wrong password").exists()
 
 
 def test_sign_out_is_a_post(login):

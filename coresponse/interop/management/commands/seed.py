@@ -17,7 +17,7 @@ from django.utils import timezone
 from coresponse.dispatch.models import Call
 from coresponse.dispatch.services.triage import triage_calls
 from coresponse.interop.bundle import BundleError, MemorySource, import_bundle
-from coresponse.interop.synthetic import UNTIL, generate, live, roster, write
+from coresponse.interop.synthetic import UNTIL, care, generate, live, roster, write
 
 
 def _day(text: str) -> date:
@@ -87,6 +87,8 @@ class Command(BaseCommand):
                 self.stderr.write(str(problem))
             raise CommandError(f"the generated bundle has {len(error.problems)} problems") from None
         demo = roster.build(until=until)
+        care_counts = care.build(until=until)  # the directory, referral steps, plans, outreach
+        demo += care.demo_users()
         triage_started = time.perf_counter()
         triaged = triage_calls(Call.objects.all()).total()
         triage_seconds = time.perf_counter() - triage_started
@@ -99,6 +101,9 @@ class Command(BaseCommand):
             f"{elapsed:.1f} s in all"
         )
         self.stdout.write(f"  triaged {triaged:,} calls in {triage_seconds:.1f} s")
+        self.stdout.write(
+            "  care: " + ", ".join(f"{n:,} {what}" for what, n in care_counts.items())
+        )
         if live_calls:
             self.stdout.write(f"  {len(live_calls)} live calls of the last half hour on the board")
         self.stdout.write("")

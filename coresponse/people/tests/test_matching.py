@@ -1,0 +1,95 @@
+"""The lookup-time matcher: the same man as the police, the clinic and EMS recorded him."""
+
+from datetime import date
+
+import pytest
+
+from coresponse.interop.bundle import MemorySource, import_bundle
+from coresponse.people import matching, services
+from coresponse.people.models import Person
+
+
+@pytest.fixture
+def smith(person):
+    """Robert J. Smith at the police, Bob Smith (day and month swapped) at the clinic, R. Smyth
+    without a birth date at EMS, and people who only look a little like him."""
+    return {
+        "pd": person("pd", "Robert J.", "Smith", date(1974, 3, 2), phone="(970) 555-0142",
+                     address="1423 Elm St, Riverton, CO 80521", sex="male"),
+        "bhc": person("bhc", "Bob", "Smith", date(1974, 2, 3), phone="970-555-0142",
+                      address="1423 Elm Street, Riverton, CO 80521", sex="male"),
+        "ems": person("ems", "R.", "Smyth", None, phone="9705550142"),
+        "other": person("bhc", "Roberta", "Smithers", date(1990, 5, 17), sex="female"),
+        "same_dob": person("pd", "Alice", "Nguyen", date(1974, 3, 2), sex="female"),
+    }  # fmt: skip
+
+
+def test_keys_are_kept_by_every_write(smith):
+    bob = Person.objects.get(pk=smith["bhc"].pk)
+    assert (bob.first_key, bob.last_key, bob.dob_key) == ("R163", "S530", "19740203")
+    assert (bob.phone_key, bob.address_key) == ("9705550142", "1423 80521")
+    services.update_person(bob, last_name="Smithson", phone="")
+    bob.refresh_from_db()
+    assert (bob.last_key, bob.phone_key) == ("S532", "")
+
+
+def test_finds_him_through_nicknames_typos_and_a_swapped_birth_date(smith):
+    matches = matching.find(first_name="Bobby", last_name="Smtih", dob=date(1974, 3, 2))
+    found = [m.person.pk for m in matches]
+    assert set(found[:2]) == {smith["pd"].pk, smith["bhc"].pk}
+    best = matches[0]
+    assert best.score > 0.9
+    assert isinstance(best.why, tuple) and best.why
+    assert smith["other"].pk not in found[:2]
+
+
+def test_swapped_day_and_month_is_named_in_the_reasons(smith):
+    (best, *_) = matching.find(first_name="Robert", last_name="Smith", dob="1974-02-03",
+                               phone="970 555 0142")  # fmt: skip
+    assert best.person.pk in (smith["pd"].pk, smith["bhc"].pk)
+    pd = next(m for m in matching.find(first_name="Robert", last_name="Smith", dob="1974-02-03")
+              if m.person.pk == smith["pd"].pk)  # fmt: skip
+    assert "day and month swapped" in pd.why
+
+
+def test_missing_fields_are_no_evidence(smith):
+    by_phone = matching.find(phone="(970) 555-0142", limit=5)
+    assert {smith["pd"].pk, smith["bhc"].pk, smith["ems"].pk} == {m.person.pk for m in by_phone}
+    assert matching.find() == []
+    assert matching.find(first_name="Nobody", last_name="Atall", dob="2001-01-01") == []
+
+
+def test_limit_exclude_and_minimum_score(smith):
+    assert len(matching.find(first_name="Robert", last_name="Smith", limit=1)) == 1
+    found = matching.find(first_name="Robert", last_name="Smith", exclude=[smith["pd"].pk])
+    assert smith["pd"].pk not in {m.person.pk for m in found}
+    weak = matching.find(dob="1974-03-02", min_score=0.0)
+    assert smith["same_dob"].pk in {m.person.pk for m in weak}
+    assert all(m.score >= 0.5 for m in matching.find(dob="1974-03-02", min_score=0.5))
+
+
+def test_a_lookup_is_a_handful_of_indexed_queries(smith, django_assert_max_num_queries):
+    matching.current_model(refresh=True)
+    with django_assert_max_num_queries(5):
+        matching.find(first_name="Bob", last_name="Smith", dob="1974-03-02",
+                      phone="9705550142", address="1423 Elm St, Riverton, CO 80521")  # fmt: skip
+
+
+def test_a_bundle_import_writes_the_keys(agencies):
+    import_bundle(
+        MemorySource(
+            {
+                "persons.csv": [
+                    {"person_id": "x-1", "agency_id": "ems", "first_name": "Katie",
+                     "last_name": "O'Brien", "dob": "1988-11-04", "sex": "female",
+                     "race_ethnicity": "", "address": "", "phone": "(970) 555-7777",
+                     "veteran": ""},
+                ]
+            }
+        )
+    )  # fmt: skip
+    katie = Person.objects.get(external_id="x-1")
+    assert katie.first_key == "C365"  # Katie -> Catherine
+    assert (katie.last_key, katie.dob_key, katie.phone_key) == ("O165", "19880411", "9705557777")
+    (match,) = matching.find(first_name="Catherine", last_name="OBrien", dob="1988-04-11")
+    assert match.person == katie
