@@ -54,10 +54,10 @@ def create_user(
     problems: list[str] = []
     agency = Agency.objects.filter(external_id=agency_external_id).first()
     if agency is None:
-        known = ", ".join(Agency.objects.order_by("external_id").values_list("external_id", flat=True))
-        problems.append(
-            f"no agency with id {agency_external_id!r} (known: {known or 'none yet'})"
+        known = ", ".join(
+            Agency.objects.order_by("external_id").values_list("external_id", flat=True)
         )
+        problems.append(f"no agency with id {agency_external_id!r} (known: {known or 'none yet'})")
     if role not in Role.values:
         problems.append(f"unknown role {role!r}; one of: {', '.join(Role.values)}")
     try:

@@ -667,6 +667,22 @@ def _due(spec, at: datetime) -> datetime:
     return moment
 
 
+RECORD_KEYS = frozenset(
+    {"client_id", "kind", "assignment", "program", "outreach_visit", "recorded_at", "person",
+     "values", "referrals", "follow_up", "consent"}
+)  # fmt: skip
+EDIT_KEYS = frozenset(
+    {"base_version", "recorded_at", "values", "referrals", "follow_up", "consent"}
+)
+
+
+def _known(data: dict, keys: frozenset) -> None:
+    """A misspelt key is refused, never dropped silently (the calls API does the same)."""
+    unknown = sorted(set(data) - keys)
+    if unknown:
+        raise ValidationError({key: ["Unknown field."] for key in unknown})
+
+
 def _check_dict(value, name: str) -> dict:
     if value is None:
         return {}
@@ -686,6 +702,7 @@ def submit_field_record(user, data: dict, *, at: datetime | None = None) -> Fiel
     record again (its client_id) changes nothing and returns what the first one made."""
     at = _now(at)
     data = _check_dict(data, "record")
+    _known(data, RECORD_KEYS)
     recorded_at = _parse_when(data.get("recorded_at"), "recorded_at") or at
     recorded_at = min(recorded_at, at)
     assignment = None
@@ -739,6 +756,7 @@ def update_field_record(
     of the encounter's values goes: they are new items, not changes of old ones."""
     at = _now(at)
     data = _check_dict(data, "record")
+    _known(data, EDIT_KEYS)
     base_version = data.get("base_version")
     if not isinstance(base_version, int):
         raise ValidationError({"base_version": ["give the version the device edited"]})

@@ -64,10 +64,13 @@ def _moment(text: str) -> datetime | None:
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
-def _tabs(user) -> dict:
+def _tabs(user, tab: str) -> dict:
+    """The care pages' own tabs: which is current, and whether the user's agency receives
+    referrals (then its inbox is a tab)."""
     return {
+        "care_tab": tab,
         "care_receives": selectors.inbox(user).exists()
-        or selectors.managed_resources(user).exists()
+        or selectors.managed_resources(user).exists(),
     }
 
 
@@ -94,7 +97,7 @@ def followup_list(request):
             "mine_only": mine_only,
             "overdue_on_page": overdue,
             "days": days,
-            **_tabs(request.user),
+            **_tabs(request.user, "followups"),
         },
     )
 
@@ -134,7 +137,7 @@ def followup_detail(request, pk):
             "methods": ContactMethod.choices,
             "results": FollowUpOutcome.choices,
             "as_of": as_of(),
-            **_tabs(request.user),
+            **_tabs(request.user, "followups"),
         },
     )
 
@@ -168,7 +171,7 @@ def referral_list(request):
             "show": show,
             "as_of": at,
             "overdue_count": selectors.overdue_referrals(request.user, at.now).count(),
-            **_tabs(request.user),
+            **_tabs(request.user, "referrals"),
         },
     )
 
@@ -191,7 +194,7 @@ def referral_inbox(request):
             "agencies": agencies,
             "as_of": as_of(),
             "resources": list(selectors.managed_resources(request.user)),
-            **_tabs(request.user),
+            **_tabs(request.user, "inbox"),
         },
     )
 
@@ -240,7 +243,10 @@ def referral_detail(request, pk):
             "due": selectors.due_by(referral),
             "as_of": as_of(),
             "category": C(selectors.service_category(referral.service_type)).label,
-            **_tabs(request.user),
+            **_tabs(
+                request.user,
+                "inbox" if selectors.is_recipient(request.user, referral) else "referrals",
+            ),
         },
     )
 
@@ -287,7 +293,7 @@ def outreach(request):
             "colleagues": _colleagues(request.user),
             "service_types": ServiceType.choices,
             "as_of": at,
-            **_tabs(request.user),
+            **_tabs(request.user, "outreach"),
         },
     )
 
@@ -437,7 +443,7 @@ def safety_plan(request, person_id):
             "clinical": clinical,
             "may_edit": clinical.allowed
             and services.may_write(request.user, person, C.MENTAL_HEALTH),
-            **_tabs(request.user),
+            **_tabs(request.user, "followups"),
         },
     )
 
@@ -467,7 +473,7 @@ def resource_list(request):
                 search.need or search.open_now or search.eligibility or search.q or search.age
             ),
             "as_of": timezone.now(),
-            **_tabs(request.user),
+            **_tabs(request.user, "resources"),
         },
     )
 
@@ -502,7 +508,7 @@ def resource_detail(request, pk):
                 for value, label in selectors.eligibility_choices()
                 if value in (resource.eligibility_tags or [])
             ],
-            **_tabs(request.user),
+            **_tabs(request.user, "resources"),
         },
     )
 

@@ -189,6 +189,8 @@ class AssignmentStatusView(APIView):
             return problem(404, "No open assignment of your team has this id.", "not_found")
 
         def perform():
+            if assignment.status not in OPEN_STATUSES:
+                raise Refused(f"{assignment.team.name} is already cleared.")
             data = request.data if isinstance(request.data, dict) else {}
             at = None
             if data.get("at"):
@@ -201,6 +203,4 @@ class AssignmentStatusView(APIView):
                 raise Refused(str(error)) from None
             return 200, rendered(selectors.field_work(request.user))
 
-        if assignment.status not in OPEN_STATUSES:
-            return problem(409, f"{assignment.team.name} is already cleared.", "refused")
         return keyed(request, "field.status", perform)

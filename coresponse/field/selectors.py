@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404
+from django.urls import reverse
 
 from coresponse.agencies.models import Agency
 from coresponse.dispatch.models import Assignment
@@ -379,6 +380,13 @@ def device_record(user, encounter: Encounter, *, detail: str, audit: bool = True
         "withheld": sorted(withheld),
         "writable": sorted(allowed),
         "editable": may_edit(user, encounter),
+        # Changes of this user's kept apart from the server's, waiting to be reconciled.
+        "conflicts": [
+            {"id": pk, "url": reverse("field_app:reconcile", args=[pk])}
+            for pk in EncounterConflict.objects.filter(
+                encounter=encounter, raised_by=user, status=ConflictStatus.OPEN
+            ).values_list("pk", flat=True)
+        ],
     }
 
 

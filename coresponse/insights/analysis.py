@@ -18,7 +18,7 @@ from django.db.models import Count, Q, Sum
 
 from coresponse.agencies.models import Program
 from coresponse.dispatch.models import CallSource
-from coresponse.insights import catalogue, stats
+from coresponse.insights import catalogue, facts, stats
 from coresponse.insights.filters import AGE_BANDS, Filters, group_label
 from coresponse.insights.metrics import (
     REPEAT_WINDOW,
@@ -174,6 +174,7 @@ def _month_starts(first: date, last: date) -> list[date]:
 def monthly(filters: Filters, key: str = "arrest_avoided_rate") -> list[dict]:
     """A rate per local month of the period with its Wilson interval (None in empty months)."""
     numerator, denominator = TREND_RATES[key]
+    facts.ensure_fresh()
     rows = (
         encounter_facts(filters)
         .values("ref_month")
@@ -200,6 +201,7 @@ def monthly(filters: Filters, key: str = "arrest_avoided_rate") -> list[dict]:
 
 
 def monthly_counts(filters: Filters) -> list[tuple[date, int]]:
+    facts.ensure_fresh()
     rows = dict(
         encounter_facts(filters)
         .values("ref_month")
@@ -274,6 +276,7 @@ def breakdown(filters: Filters, dimension: str, title: str = "") -> Breakdown:
     """The OUTCOMES by `dimension` (an EncounterFact column), each cell with the people it
     counts (humans: linked records once) and a Wilson interval."""
     column = {"program": "program_id", "all": None}.get(dimension, dimension)
+    facts.ensure_fresh()
     rows = encounter_facts(filters)
     linked = linked_records()
     single = Q(person_id__isnull=False) & ~linked

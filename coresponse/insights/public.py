@@ -70,6 +70,7 @@ def _headline(result, overall) -> list[dict]:
             "label": "People served",
             "value": f"{people:,}" if people >= analysis.MIN_CELL else "fewer than 11",
             "detail": "each person once",
+            "hidden": people < analysis.MIN_CELL,
         }
     )
 
@@ -79,7 +80,7 @@ def _headline(result, overall) -> list[dict]:
         hidden = group is None or group.suppressed or (cell and cell.suppressed)
         value = "fewer than 11 people" if hidden else pct(metric.value)
         detail = "" if hidden else f"{metric.numerator:,} of {metric.denominator:,} responses"
-        out.append({"label": label, "value": value, "detail": detail})
+        out.append({"label": label, "value": value, "detail": detail, "hidden": bool(hidden)})
 
     share("Ended without arrest", "arrest_avoided_rate", "arrest", invert=True)
     share("Received a service", "service_rate", "service")
@@ -119,7 +120,7 @@ def _build(filters: Filters) -> dict:
         "months": months,
         "chart": chart,
         "spent": money(budget.numerator, currency) if budget.numerator is not None else "—",
-        "budget": money(budget.denominator, currency) if budget.denominator else "—",
+        "budget": money(budget.denominator, currency) if budget.denominator else "",
         "budget_used": pct(budget.value),
         "cost_avoided": money(result.metrics["cost_avoided"].value, currency),
         "programs": list(Program.objects.order_by("name")),

@@ -20,7 +20,7 @@ from django.utils import timezone
 from coresponse.agencies.models import Agency, Role, Team
 from coresponse.dispatch.models import CallSource
 from coresponse.dispatch.selectors import AsOf, as_of, partner_programs
-from coresponse.insights import catalogue, charts
+from coresponse.insights import catalogue, charts, facts
 from coresponse.insights.metrics import cached_evaluate
 from coresponse.insights.filters import AGE_BANDS, Filters, Period
 from coresponse.insights.models import CallDay, EncounterFact
@@ -254,6 +254,7 @@ class Tile:
     direction: str = ""  # better / worse / ''
     drilldown: bool = False
     tested: bool = False  # the change has an interval (a rate or a median)
+    change_short: str = ""
 
 
 def _ci_text(key: str, interval) -> str:
@@ -295,11 +296,27 @@ def _tile_detail(key: str, m, currency) -> str:
     if key == "cost_avoided":
         return "modelled against a police-only response: see the cost model below"
     if key == "budget_utilization":
+        if not m.denominator:
+            return "no budget recorded for these dates"
         return (
             f"{money(m.numerator, currency)} spent of {money(m.denominator, currency)} "
             "budgeted for the period"
         )
     return detail(key, m)
+
+
+def short_change(change) -> str:
+    """'+1.2 points', '-6%', '+0.8 min': the change without its interval."""
+    if change is None:
+        return ""
+    unit = catalogue.definition(change.key).unit
+    if unit == catalogue.RATE and change.difference is not None:
+        return f"{change.difference * 100:+.1f} points"
+    if unit == catalogue.MINUTES and change.difference is not None:
+        return f"{change.difference:+.1f} min"
+    if change.relative is not None:
+        return f"{change.relative:+.0%}"
+    return ""
 
 
 def tiles(result, cis, changes, currency) -> list[Tile]:
@@ -323,6 +340,7 @@ def tiles(result, cis, changes, currency) -> list[Tile]:
                 change.direction if change else "",
                 key in DRILLDOWNS,
                 bool(change and (change.difference_ci or change.relative_ci)),
+                short_change(change),
             )
         )
     return out
@@ -479,6 +497,7 @@ def drilldown(user, filters: Filters, key: str):
     from coresponse.privacy.selectors import agencies_allowing
 
     condition, category = DRILLDOWNS[key]
+    facts.ensure_fresh()
     rows = encounter_facts(filters).filter(**condition)
     counted = rows.count()
     encounters = visible_encounters(user).filter(pk__in=rows.values("encounter_id"))

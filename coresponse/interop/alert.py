@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from coresponse.care.selectors import responder_view
@@ -153,23 +154,28 @@ def _assemble(user, person, score: float, why) -> tuple[Alert, list[int]]:
 
 def _safety_notes(person_ids: list[int]) -> list[str]:
     """What a responder should know walking in: weapons and injuries at recent contacts."""
-    since = timezone.now() - SAFETY_WINDOW
     recent = Encounter.objects.filter(
-        person_id__in=person_ids, kind=EncounterKind.CRISIS, on_scene_at__gte=since
+        person_id__in=person_ids,
+        kind=EncounterKind.CRISIS,
+        on_scene_at__gte=timezone.now() - SAFETY_WINDOW,
+    )
+    seen = recent.aggregate(
+        weapons=Count("pk", filter=Q(weapon_present=True)),
+        last_weapon=Max("on_scene_at", filter=Q(weapon_present=True)),
+        injuries=Count("pk", filter=Q(injuries=True)),
     )
     notes = []
-    weapons = recent.filter(weapon_present=True).order_by("-on_scene_at")
-    count = weapons.count()
-    if count:
-        last = timezone.localtime(weapons.first().on_scene_at)
+    if seen["weapons"]:
+        last = timezone.localtime(seen["last_weapon"])
+        n = seen["weapons"]
         notes.append(
-            f"A weapon was present at {count} crisis contact{'s' if count > 1 else ''} in the "
-            f"last 12 months (last {last:%b %-d, %Y})."
+            f"A weapon was present at {n} crisis contact{'s' if n > 1 else ''} in the last 12 "
+            f"months (last {last:%b %-d, %Y})."
         )
-    injured = recent.filter(injuries=True).count()
-    if injured:
+    if seen["injuries"]:
+        n = seen["injuries"]
         notes.append(
-            f"Someone was injured at {injured} crisis contact{'s' if injured > 1 else ''} in "
-            "the last 12 months."
+            f"Someone was injured at {n} crisis contact{'s' if n > 1 else ''} in the last 12 "
+            "months."
         )
     return notes

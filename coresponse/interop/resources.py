@@ -106,21 +106,17 @@ def check(path) -> Checked:
                 Problem(name, line, "", f"has {len(cells)} values; the header has {len(header)}")
             )
             continue
-        row = _row(name, line, dict(zip(header, cells, strict=True)), agencies, out.problems)
-        if row is None:
-            continue
-        if row["external_id"] in seen:
+        record = dict(zip(header, cells, strict=True))
+        key = record["resource_id"].strip()
+        if key and key in seen:
             out.problems.append(
-                Problem(
-                    name,
-                    line,
-                    "resource_id",
-                    f"{shown(row['external_id'])} is also on line {seen[row['external_id']]}",
-                )
+                Problem(name, line, "resource_id", f"{shown(key)} is also on line {seen[key]}")
             )
             continue
-        seen[row["external_id"]] = line
-        out.rows.append(row)
+        seen.setdefault(key, line)
+        row = _row(name, line, record, agencies, out.problems)
+        if row is not None:
+            out.rows.append(row)
     return out
 
 

@@ -87,6 +87,9 @@ def key_queries(wanted: dict) -> list[Q]:
         queries.append(Q(phone_key=phone))
     if address:
         queries.append(Q(address_key=address))
+    swapped_first, swapped_last = wanted.get("swap_first_key"), wanted.get("swap_last_key")
+    if swapped_first and swapped_last:  # first and last name the other way round
+        queries.append(Q(first_key=swapped_first, last_key=swapped_last))
     if not queries and dob:  # a birth date alone: everyone born that day (or its swap)
         queries.append(Q(dob_key=dob))
     return queries
@@ -100,6 +103,8 @@ def lookup_keys(first_name="", last_name="", dob=None, phone="", address="") -> 
         "dob_key": normalize.dob_key(dob),
         "phone_key": normalize.phone_key(phone),
         "address_key": normalize.address_key(normalize.address(address)),
+        "swap_first_key": normalize.first_key(normalize.last_name_part(last_name)),
+        "swap_last_key": normalize.phonetic(normalize.first_name(first_name)),
     }
 
 

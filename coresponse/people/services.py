@@ -394,6 +394,8 @@ def link_records(person_ids: Iterable[int], saved_at: str | None = None) -> Writ
                 "dob_key": left["dob_key"],
                 "phone_key": left["phone"],
                 "address_key": left["address_key"],
+                "swap_first_key": left["swap_first_key"],
+                "swap_last_key": left["swap_last_key"],
             }
             for person in matching.candidates(
                 wanted, per_key=INCREMENTAL_CANDIDATES, exclude=[values["id"]]

@@ -28,6 +28,8 @@ is loaded once per request into an `Access` kept on the user object.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -188,40 +190,64 @@ def access(user, *, now: datetime | None = None) -> Access:
     if not getattr(user, "is_authenticated", False):
         return Access(user, now, [], {}, {}, {})
     memberships = _memberships(user)
-    agency_ids = {m.agency_id for m in memberships}
-    agreements: dict[tuple[int, int], list[_Terms]] = defaultdict(list)
+    agreements, partners = _agency_terms(frozenset(m.agency_id for m in memberships), now)
+    grants = {
+        g.person_id: g
+        for g in BreakGlass.objects.filter(user=user, opened_at__lte=now, expires_at__gt=now)
+    }
+    result = Access(user, now, memberships, agreements, partners, grants)
+    user._privacy_access = result
+    return result
+
+
+# Agreements in force and program partnerships by the viewer's agencies: documents that change
+# a few times a year, cached per process for TERMS_SECONDS (an agreement saved here clears the
+# cache at once). Consents and break-glass are never cached: a revocation acts on the next read.
+TERMS_SECONDS = 60
+_terms: dict[tuple, tuple[float, dict, dict]] = {}
+_terms_lock = threading.Lock()
+
+
+def _agency_terms(agency_ids: frozenset[int], now: datetime) -> tuple[dict, dict]:
     today = timezone.localdate(now)
+    key = (agency_ids, today)
+    hit = _terms.get(key)
+    if hit is not None and time.monotonic() - hit[0] < TERMS_SECONDS:
+        return hit[1], hit[2]
+    agreements: dict[tuple[int, int], list[_Terms]] = defaultdict(list)
     in_force = SharingAgreement.objects.filter(
         to_agency_id__in=agency_ids, effective_from__lte=today
     ).filter(Q(effective_to__isnull=True) | Q(effective_to__gte=today))
     for a in in_force:
         agreements[(a.from_agency_id, a.to_agency_id)].append(
             _Terms(
-                a.pk,
-                f"the agreement “{a.title}”",
-                frozenset(a.categories),
-                frozenset(a.purposes),
+                a.pk, f"the agreement “{a.title}”", frozenset(a.categories), frozenset(a.purposes)
             )
         )
     partners: dict[int, set[int]] = defaultdict(set)
-    for program in Program.objects.filter(agencies__in=agency_ids).prefetch_related("agencies"):
-        members = {a.pk for a in program.agencies.all()}
-        for agency_id in members & agency_ids:
-            partners[agency_id] |= members
-    grants = {
-        g.person_id: g
-        for g in BreakGlass.objects.filter(user=user, opened_at__lte=now, expires_at__gt=now)
-    }
-    result = Access(
-        user,
-        now,
-        memberships,
-        dict(agreements),
-        {k: frozenset(v) for k, v in partners.items()},
-        grants,
+    programs = Program.agencies.through.objects.filter(
+        program__in=Program.agencies.through.objects.filter(agency_id__in=agency_ids).values(
+            "program_id"
+        )
     )
-    user._privacy_access = result
+    members: dict[int, set[int]] = defaultdict(set)
+    for program_id, agency_id in programs.values_list("program_id", "agency_id"):
+        members[program_id].add(agency_id)
+    for group in members.values():
+        for agency_id in group & agency_ids:
+            partners[agency_id] |= group
+    result = (dict(agreements), {k: frozenset(v) for k, v in partners.items()})
+    with _terms_lock:
+        if len(_terms) > 1000:
+            _terms.clear()
+        _terms[key] = (time.monotonic(), *result)
     return result
+
+
+def forget_terms() -> None:
+    """An agreement or a program's partners changed: the next standing reads them again."""
+    with _terms_lock:
+        _terms.clear()
 
 
 def forget(user) -> None:

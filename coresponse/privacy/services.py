@@ -25,7 +25,7 @@ from coresponse.privacy.models import (
     ConsentKind,
     SharingAgreement,
 )
-from coresponse.privacy.policy import BREAK_GLASS_ROLES, access, forget
+from coresponse.privacy.policy import BREAK_GLASS_ROLES, access, forget, forget_terms
 
 GENESIS = "0" * 64
 JUSTIFICATION_MIN = 20  # characters: "emergency" alone is not a justification
@@ -260,6 +260,7 @@ def save_agreement(
         sorted(set(categories)),
         f"{title}: {from_agency} -> {to_agency} from {effective_from}",
     )
+    forget_terms()
     forget(by)
     return agreement
 

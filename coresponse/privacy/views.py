@@ -82,7 +82,7 @@ class ConsentForm(forms.Form):
             self.add_error("expires_on", "The expiry date must be after today.")
         signature, upload = data.get("signature", ""), data.get("document")
         if not signature and not upload:
-            raise ValidationError("The person signs on the screen, or you upload the signed form.")
+            self.add_error(None, "The person signs on the screen, or you upload the signed form.")
         if signature and not signature.startswith(SIGNATURE_PREFIX):
             self.add_error("signature", "The signature did not come through; sign again.")
         if upload is not None:

@@ -27,8 +27,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from coresponse.agencies import passkeys, services
 from coresponse.agencies.models import ApiToken
 from coresponse.privacy.models import AuditEvent
-from coresponse.privacy.services import record
 from coresponse.privacy.selectors import memberships
+from coresponse.privacy.services import record
 from coresponse.web import session_security
 from coresponse.web.views import locked_message, safe_next
 

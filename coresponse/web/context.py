@@ -52,7 +52,7 @@ SECTIONS = (
     ),
     # The installable, offline field app of the teams on scene (coresponse.field).
     (
-        "Field app",
+        "Field",
         "field_app:app",
         "/field/",
         {Role.OFFICER, Role.CLINICIAN, Role.PARAMEDIC, Role.PEER_SPECIALIST, Role.CASE_MANAGER},

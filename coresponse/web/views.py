@@ -137,7 +137,7 @@ def verify(request):
         if device is not None:
             _complete_sign_in(request, user, device, method)
             return redirect(next_url)
-        failure = second_factor_failed(user, method)
+        failure = second_factor_failed(user, "backup code" if backup else "authenticator code")
         if failure.locked_until is not None:
             request.session.pop(PENDING, None)
             error = locked_message(failure.locked_until)

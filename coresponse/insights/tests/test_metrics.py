@@ -1,144 +1,166 @@
-"""Each metric against hand-counted data."""
+"""The engine against values worked out by hand (tests/data.py), through the command line's JSON:
+every catalogue key, the filters, the period's local-date edges, null on empty denominators."""
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+import json
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 
-from coresponse.agencies.models import Agency, Program
-from coresponse.care.models import FollowUp, Referral
-from coresponse.dispatch.models import Call
-from coresponse.field.models import Encounter
-from coresponse.insights.metrics import Period, compute, percentile
-from coresponse.people.models import IdentityLink, Person
-
-TZ = ZoneInfo("America/Denver")
-T0 = datetime(2025, 3, 1, 10, 0, tzinfo=TZ)
-MIN = timedelta(minutes=1)
+from coresponse.insights import catalogue, facts
+from coresponse.insights.filters import Filters, Period
+from coresponse.insights.metrics import Histogram, compute, evaluate, percentile
+from coresponse.insights.tests import data as testdata
+from coresponse.people.models import IdentityLink
 
 
 @pytest.fixture
-def data(db):
-    agency = Agency.objects.create(external_id="bhc", name="BHC", kind="behavioral_health")
-    police = Agency.objects.create(external_id="pd", name="PD", kind="law_enforcement")
-    program = Program.objects.create(external_id="p", name="P", model="ride_along")
-    ann = Person.objects.create(external_id="a", agency=agency, first_name="Ann")
-    ann_pd = Person.objects.create(external_id="a2", agency=police, first_name="Anne")
-    bob = Person.objects.create(external_id="b", agency=agency, first_name="Bob")
-    IdentityLink.objects.create(person_a=ann, person_b=ann_pd, score=0.97)
+def d(db):
+    return testdata.build()
 
-    def encounter(n, person, offset_days, response_min, **flags):
-        call = Call.objects.create(
-            external_id=f"c{n}",
-            received_at=T0 + timedelta(days=offset_days),
-            source="911",
-            call_type="MENTAL",
-            program=program,
-        )
-        on_scene = call.received_at + response_min * MIN
-        return Encounter.objects.create(
-            external_id=f"e{n}",
-            call=call,
-            person=person,
-            program=program,
-            kind="crisis",
-            dispatched_at=call.received_at + MIN,
-            on_scene_at=on_scene,
-            cleared_at=on_scene + 40 * MIN,
-            **flags,
-        )
 
-    e1 = encounter(1, ann, 0, 10, services=["assessment"], disposition="resolved_on_scene")
-    encounter(
-        2,
-        ann_pd,
-        10,
-        20,
-        services=["assessment"],
-        officer_cleared_at=T0 + 10 * 24 * 60 * MIN + 30 * MIN,
+def metrics_json(*args) -> dict:
+    out = StringIO()
+    call_command("metrics", *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def march(**filters) -> Filters:
+    return Filters(testdata.FIRST, testdata.LAST, **filters)
+
+
+def test_json_matches_the_hand_computed_values(d):
+    got = metrics_json("--from", "2025-03-01", "--to", "2025-03-31", "--format", "json")
+    assert got["period"] == {"from": "2025-03-01", "to": "2025-03-31"}
+    assert list(got["metrics"]) == list(catalogue.KEYS)  # every key, in catalogue order
+    for key, (value, numerator, denominator) in testdata.EXPECTED.items():
+        m = got["metrics"][key]
+        assert m["value"] == pytest.approx(value), key
+        assert m["numerator"] == (pytest.approx(numerator) if numerator is not None else None), key
+        assert m["denominator"] == denominator, key
+
+
+def test_every_catalogue_key_is_worked_out_in_the_test_data():
+    assert set(testdata.EXPECTED) == set(catalogue.KEYS)
+
+
+def test_rates_are_null_not_zero_on_an_empty_period(d):
+    got = metrics_json("--from", "2024-01-01", "--to", "2024-01-31")["metrics"]
+    assert got["responses"] == {"value": 0, "numerator": 0, "denominator": None}
+    for d_ in catalogue.CATALOGUE:
+        if d_.is_rate:
+            assert got[d_.key]["value"] is None, d_.key
+    assert got["response_time_median_min"]["value"] is None
+    assert got["persons_served"]["value"] == 0
+
+
+def test_period_is_inclusive_local_dates(d):
+    # c5 at 23:30 on March 31 (05:30 UTC on April 1) is in; c7 ten minutes into April 1 is out;
+    # c8 ten minutes before March 1 is out.
+    last_day = evaluate(Filters(testdata.LAST, testdata.LAST)).metrics
+    assert last_day["responses"].value == 1 and last_day["calls_received"].value == 1
+    first_day = evaluate(Filters(testdata.FIRST, testdata.FIRST)).metrics
+    assert first_day["responses"].value == 1 and first_day["calls_received"].value == 1
+
+
+@pytest.mark.parametrize(
+    "filters, responses, calls",
+    [
+        ({"program": "t-p1"}, 3, 4),  # by external id
+        ({"source": "911"}, 3, 3),
+        ({"district": "South"}, 2, 2),
+        ({"race_ethnicity": "black"}, 2, 2),  # Ann's two records; calls of their encounters
+        ({"sex": "not_recorded"}, 1, 1),
+        ({"age_band": "0-17"}, 2, 2),  # Bob, 15
+    ],
+)
+def test_filters(d, filters, responses, calls):
+    f = Filters.parse({"from": "2025-03-01", "to": "2025-03-31", **filters})
+    m = evaluate(f).metrics
+    assert (m["responses"].value, m["calls_received"].value) == (responses, calls)
+
+
+def test_program_team_and_agency_filters_by_id(d):
+    base = {"from": "2025-03-01", "to": "2025-03-31"}
+    p1 = evaluate(Filters.parse({**base, "program": str(d.programs["p1"].pk)})).metrics
+    assert p1["responses"].value == 3 and p1["arrests"].value == 1
+    team2 = evaluate(Filters.parse({**base, "team": str(d.teams["t2"].pk)})).metrics
+    assert (team2["responses"].value, team2["calls_received"].value) == (2, 2)
+    pd = evaluate(Filters.parse({**base, "agency": str(d.agencies["pd"].pk)})).metrics
+    assert pd["responses"].value == 2  # Ann's PD record (e2) and Cy (e5)
+    assert pd["persons_served"].value == 2
+
+
+def test_linked_records_count_once_and_a_rejected_link_splits_them(d):
+    assert evaluate(march()).metrics["persons_served"].value == 3
+    IdentityLink.objects.update(status="rejected", decided_at=timezone.now())
+    m = evaluate(march()).metrics
+    assert m["persons_served"].value == 4
+    # Without the link, e1 -> e2 is no longer one person's repeat, and Ann has 2 encounters
+    # on her BHC record (not a frequent client): nobody is.
+    assert m["repeat_crisis_30d_rate"].numerator == 2
+    assert m["frequent_client_enrollment_rate"].denominator == 0
+    assert m["frequent_client_enrollment_rate"].value is None
+
+
+def test_new_records_are_counted_without_waiting_for_the_worker(d):
+    assert evaluate(march()).metrics["responses"].value == 5
+    call = d.calls["c6"]
+    from coresponse.field.models import Encounter
+
+    Encounter.objects.create(
+        external_id="t-new",
+        call=call,
+        program=d.programs["p1"],
+        kind="crisis",
+        on_scene_at=call.received_at,
     )
-    e3 = encounter(3, bob, 20, 30, arrest=True, jail_booking=True, arrest_eligible=True)
-    e4 = encounter(4, bob, 60, 40, er_transport=True, arrest_eligible=True)
-    Referral.objects.create(
-        external_id="r1",
-        encounter=e4,
-        person=bob,
-        service_type="detox",
-        provider="X",
-        sent_at=e4.cleared_at,
-        status="completed",
-        closed_at=e4.cleared_at + 3 * 24 * 60 * MIN,
-    )
-    Referral.objects.create(
-        external_id="r2",
-        encounter=e4,
-        person=bob,
-        service_type="shelter",
-        provider="Y",
-        sent_at=e4.cleared_at,
-    )
-    FollowUp.objects.create(
-        external_id="f1",
-        encounter=e1,
-        person=ann,
-        due_at=e1.cleared_at,
-        completed_at=e1.cleared_at,
-        outcome="connected",
-    )
-    FollowUp.objects.create(
-        external_id="f2",
-        encounter=e3,
-        person=bob,
-        due_at=e3.cleared_at,
-        completed_at=e3.cleared_at,
-        outcome="unable_to_reach",
-    )
-    FollowUp.objects.create(external_id="f3", encounter=e3, person=bob, due_at=e3.cleared_at)
-    Call.objects.create(external_id="c-other", received_at=T0, source="988", call_type="X")
-    # Outside the period: ignored by everything.
-    encounter(9, bob, 400, 5, arrest=True)
-    return program
+    assert evaluate(march()).metrics["responses"].value == 6
 
 
-def test_catalogue_values(data):
-    m = compute(Period(T0 - timedelta(days=1), T0 + timedelta(days=365)))
-    assert m["calls_received"].value == 5
-    assert m["responses"].value == 4
-    assert m["persons_served"].value == 2  # Ann's two agency records are one human
-    assert m["response_time_median_min"].value == 25
-    assert m["response_time_p90_min"].value == 40
-    assert m["time_on_scene_median_min"].value == 40
-    assert (m["arrest_avoided_rate"].numerator, m["arrest_avoided_rate"].denominator) == (3, 4)
-    assert m["arrests"].value == 1
-    assert m["resolved_on_scene_rate"].value == 0.25
-    assert m["service_rate"].value == 0.5
-    assert m["er_transport_rate"].value == 0.25
-    assert m["hospital_diversion_rate"].value == 0.75
-    assert m["no_er_no_jail_rate"].value == 0.5
-    # Two arrest-eligible encounters; e4 ended without arrest and with (two) referrals.
-    assert (m["diversion_rate"].numerator, m["diversion_rate"].denominator) == (1, 2)
-    assert m["officer_early_return_rate"].value == 0.25
-    # e2: the officer left 30 minutes after the call came in, the team 60 minutes after.
-    assert m["officer_hours_saved"].value == pytest.approx(0.5)
-    assert (m["followup_connection_rate"].numerator, m["followup_connection_rate"].denominator) == (
-        1,
-        2,
-    )
-    assert m["referral_completion_rate"].value == 0.5
-    # Ann: day 0 -> day 10 (linked records are different person ids: not a repeat of one
-    # record); Bob: day 20 -> day 60 is beyond 30 days.
-    assert m["repeat_crisis_30d_rate"].value == 0
+def test_an_edit_is_counted_after_a_rebuild(d):
+    evaluate(march())
+    d.encounters["e1"].__class__.objects.filter(pk=d.encounters["e1"].pk).update(arrest=True)
+    assert evaluate(march(), fresh="no").metrics["arrests"].value == 1  # the facts as they were
+    facts.refresh()
+    assert evaluate(march()).metrics["arrests"].value == 2
 
 
-def test_empty_denominators_are_none_not_zero(db):
-    m = compute(Period(T0, T0 + timedelta(days=1)))
-    assert m["responses"].value == 0
-    assert m["arrest_avoided_rate"].value is None
-    assert m["response_time_median_min"].value is None
+def test_compute_keeps_the_period_api(d):
+    period = Period.of_dates(testdata.FIRST, testdata.LAST)
+    m = compute(period, d.programs["p2"].pk)
+    assert m["responses"].value == 2 and m["er_transport_rate"].value == 0.5
 
 
-def test_percentile_nearest_rank():
+def test_csv_and_table_formats(d):
+    out = StringIO()
+    call_command("metrics", "--from", "2025-03-01", "--to", "2025-03-31", "--format", "csv", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "key,value,numerator,denominator"
+    assert "arrest_avoided_rate,0.8,4,5" in lines
+    assert len(lines) == 1 + len(catalogue.KEYS)
+    out = StringIO()
+    call_command("metrics", "--from", "2025-03-01", "--to", "2025-03-31", "--format", "table", stdout=out)
+    assert "diversion_rate" in out.getvalue() and "0.5000" in out.getvalue()
+
+
+def test_bad_filters_are_named(d):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--from: 'March' is not a date"):
+        call_command("metrics", "--from", "March", "--to", "2025-03-31")
+    with pytest.raises(CommandError, match="--program: no program 'nope'"):
+        call_command("metrics", "--program", "nope")
+    with pytest.raises(CommandError, match="starts .* after it ends"):
+        call_command("metrics", "--from", "2025-04-01", "--to", "2025-03-01")
+
+
+def test_percentiles():
     assert percentile([], 0.9) is None
     assert percentile([5], 0.9) == 5
     assert percentile(list(range(1, 11)), 0.9) == 9
-    assert percentile(list(range(1, 11)), 0.5) == 5
+    h = Histogram(((60, 2), (120, 1), (600, 1)))
+    assert h.median() == 90  # (60 + 120) / 2
+    assert h.percentile(0.9) == 600
+    assert Histogram(()).median() is None

@@ -17,8 +17,11 @@ from coresponse.bulk import BATCH, LOOKUP_BATCH, Upsert, large_sqlite_cache, sto
 from coresponse.field.models import EncounterNote
 from coresponse.people.models import Person
 from coresponse.people.services import link_later
+from coresponse.privacy.policy import forget_terms
 from coresponse.privacy.services import record
 
+from .links import NAME as LINKS_FILE
+from .links import load_links
 from .reader import Bundle, ParsedFile
 from .schema import FILES, Ref, RefList
 
@@ -56,12 +59,16 @@ def load(bundle: Bundle, advance: Callable[[int], object] = lambda n: None):
             if not all(external_id in known for external_id in person_ids):
                 known = stored_ids(Person, person_ids)
             link_later(known[external_id] for external_id in person_ids)
+        if bundle.links is not None:
+            persons = pks["persons.csv"]
+            rows[LINKS_FILE], created[LINKS_FILE] = load_links(bundle.links, persons)
         counts = ", ".join(
-            f"{spec.name.removesuffix('.csv')}={rows[spec.name]}"
-            for spec in FILES
-            if spec.name in rows
+            f"{name.removesuffix('.csv')}={rows[name]}"
+            for name in [*(spec.name for spec in FILES), LINKS_FILE]
+            if name in rows
         )
         record(None, "import", object_type="bundle", detail=f"{bundle.source}: {counts}")
+    forget_terms()  # written behind the ORM: the policy's cached agreements are stale
     return rows, created
 
 

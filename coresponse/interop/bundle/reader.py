@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 
+from .links import NAME as LINKS_FILE
+from .links import ParsedLinks, check_links
 from .schema import FILES, SPECS, BundleError, Column, FileSpec, Problem, Ref, RefList
 
 INVALID = object()  # stands in for a cell that did not parse, so later checks skip it
@@ -120,6 +122,7 @@ class Bundle:
     files: dict[str, ParsedFile]
     existing: dict[str, dict[str, int]]
     ignored: list[str] = field(default_factory=list)  # other files (not bundle files)
+    links: ParsedLinks | None = None  # identity_links.csv (links.py)
 
     @property
     def total_rows(self) -> int:
@@ -140,6 +143,8 @@ def check(source, advance: Callable[[int], object] = lambda n: None) -> Bundle:
         if table.header is not None:
             parsed[spec.name] = _parse(spec, table, problems, positions, advance)
     existing = _resolve_references(parsed, problems)
+    persons = parsed.get("persons.csv")
+    links = check_links(source, persons.ids if persons else set(), problems)
     if problems:
         ranks = {spec.name: rank for rank, spec in enumerate(FILES)}
         problems.sort(
@@ -151,8 +156,8 @@ def check(source, advance: Callable[[int], object] = lambda n: None) -> Bundle:
             )
         )
         raise BundleError(problems)
-    ignored = [name for name in names if name not in SPECS]
-    return Bundle(str(source), parsed, existing, ignored)
+    ignored = [name for name in names if name not in SPECS and name != LINKS_FILE]
+    return Bundle(str(source), parsed, existing, ignored, links)
 
 
 def _parse(spec: FileSpec, table: Table, problems, positions, advance) -> ParsedFile:

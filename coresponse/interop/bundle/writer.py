@@ -14,6 +14,9 @@ from pathlib import Path
 from coresponse.field.models import EncounterNote
 from coresponse.privacy.services import record
 
+from .links import COLUMNS as LINK_COLUMNS
+from .links import NAME as LINKS_FILE
+from .links import export_rows as export_links
 from .reader import cell_text
 from .schema import FILES, SPECS, FileSpec, Ref, RefList
 
@@ -47,6 +50,9 @@ def export_bundle(directory) -> dict[str, int]:
         rows, external[spec.name] = _export_rows(spec, external)
         write_csv(directory / spec.name, [c.name for c in spec.columns], rows)
         counts[spec.name] = len(rows)
+    links = export_links(external["persons.csv"])
+    write_csv(directory / LINKS_FILE, [c.name for c in LINK_COLUMNS], links)
+    counts[LINKS_FILE] = len(links)
     detail = ", ".join(f"{name.removesuffix('.csv')}={n}" for name, n in counts.items())
     record(None, "export", object_type="bundle", detail=f"{directory}: {detail}")
     return counts

@@ -80,6 +80,7 @@ PERSON_PREFIX = {
     "cedar-so": "cso",
     "cedar-ems": "ems",
     "st-brigid": "stb",
+    "cedar-988": "tel",  # the crisis line's caller records
 }
 
 COLUMNS = {

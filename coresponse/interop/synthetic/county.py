@@ -932,6 +932,10 @@ class County:
                 self._record(human, "cedar-ems")
             if human.events & ER or rng.random() < 0.06 + 0.04 * seen:
                 self._record(human, "st-brigid")
+            # The 988 line keeps a record of the callers it talks to (drawn from its own stream,
+            # so the other agencies' records are the same with or without it).
+            if self.trust.random() < 0.08 + 0.04 * min(seen, 4):
+                self._record(human, "cedar-988")
         for human in self.humans:
             for row in self._enrollments(human):
                 self.sink.add("enrollments.csv", row)

@@ -212,7 +212,8 @@ def test_write_bundle_writes_files_that_read_back_to_the_same_mapping(tmp_path):
         "program_id,name,model,agency_ids,focus_population"
     )
     assert (tmp_path / "copy" / "referrals.csv").read_text() == (
-        "referral_id,encounter_id,person_id,service_type,provider,sent_at,status,closed_at\n"
+        "referral_id,encounter_id,person_id,service_type,provider,sent_at,status,closed_at,"
+        "received_at,accepted_at,scheduled_at,completed_at,declined_at,no_show_at\n"
     )
     assert not list((tmp_path / "copy").glob(".*"))  # no temporary files left behind
 

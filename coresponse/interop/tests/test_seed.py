@@ -35,6 +35,7 @@ from coresponse.care.models import (
 from coresponse.dispatch.models import Call, CallSource
 from coresponse.field.models import Concern, Disposition, Encounter, EncounterKind, Service
 from coresponse.interop.bundle import export_bundle, write_bundle
+from coresponse.interop.synthetic import care as synthetic_care
 from coresponse.interop.synthetic import cedar, county, generate, names, places, roster, write
 from coresponse.operations.models import Budget, Expenditure, TrainingRecord
 from coresponse.people.models import Person, RaceEthnicity, Sex
@@ -286,7 +287,9 @@ def test_people_are_known_to_several_agencies_under_drifting_details(files, trut
     assert all(any(r["agency_id"] == "cedar-bhc" for r in records) for records in humans.values())
     assert sum(1 for records in humans.values() if len(records) >= 3) > 500
     agencies = Counter(p["agency_id"] for p in persons.values())
-    assert set(agencies) == {"cedar-bhc", "riverton-pd", "cedar-so", "cedar-ems", "st-brigid"}
+    assert set(agencies) == {
+        "cedar-bhc", "riverton-pd", "cedar-so", "cedar-ems", "st-brigid", "cedar-988"
+    }  # fmt: skip
     differ = Counter()
     for records in humans.values():
         bhc = next(r for r in records if r["agency_id"] == "cedar-bhc")
@@ -500,7 +503,9 @@ def test_seed_imports_the_county_and_the_demo_users_sign_in(settings, tmp_path):
     out = io.StringIO()
     call_command("seed", scenario="county", seed=42, scale=0.03, no_progress=True, stdout=out)
     expected = generate(seed=42, scale=0.03).files
-    assert Agency.objects.count() == 7 and Program.objects.count() == 3
+    # The bundle's seven, and the community providers of the care seed (their own inbox).
+    agencies = 7 + len(synthetic_care.PROVIDER_AGENCIES)
+    assert Agency.objects.count() == agencies and Program.objects.count() == 3
     assert Call.objects.count() == len(expected["calls.csv"])
     assert Encounter.objects.count() == len(expected["encounters.csv"])
     assert Person.objects.count() == len(expected["persons.csv"])
@@ -534,7 +539,7 @@ def test_seed_imports_the_county_and_the_demo_users_sign_in(settings, tmp_path):
     assert all(s.ends_at > s.starts_at for s in Shift.objects.all())
     scrt_program = Program.objects.get(external_id=cedar.SCRT)
     assert scrt_program.service_hours and scrt_program.unit_costs["er_visit"] > 0
-    assert Resource.objects.count() == len(roster.RESOURCES)
+    assert Resource.objects.count() == len(roster.RESOURCES) + len(synthetic_care.MORE_RESOURCES)
     assert TrainingRecord.objects.filter(user__username="officer", course="cit").exists()
     assert Budget.objects.filter(program=scrt_program).exists()
     assert Expenditure.objects.exists()

@@ -366,9 +366,8 @@ IDENTIFIER = Comparison(
     (
         null_level("Identifier", "identifier"),
         level("same identifier", equal("identifier"), 0.85, 0.00001),
-        level("identifiers one digit or swap apart", edits("identifier", 1), 0.07, 0.0001),
-        level("identifiers two digits apart", edits("identifier", 2), 0.03, 0.001),
-        else_level("different identifiers", 0.05, 0.99889),
+        level("identifiers one digit or swap apart", edits("identifier", 1), 0.10, 0.0001),
+        else_level("different identifiers", 0.05, 0.99989),
     ),
     _missing("identifier"),
 )
@@ -389,6 +388,8 @@ BY_NAME = {comparison.name: comparison for comparison in COMPARISONS}
 # Pairs the model scores at all: any record agreeing with another on one of these column sets.
 # The same keys are indexed on Person, so a record saved later finds exactly the candidates the
 # batch run would have compared it with (coresponse.people.matching.candidates).
+# A column written "a=b" compares one record's a with the other's b: the two rules with them find
+# records whose first and last names were entered the wrong way round.
 BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
     ("first_key", "last_key"),
     ("dob_key", "last_key"),
@@ -396,4 +397,14 @@ BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
     ("phone",),
     ("address_key",),
     ("identifier",),
+    ("identifier_digits",),
+    ("identifier_head",),
+    ("identifier_tail",),
+    ("first_key=swap_first_key", "last_key=swap_last_key"),
+    ("swap_first_key=first_key", "swap_last_key=last_key"),
 )
+
+
+def rule_columns(rule: tuple[str, ...]) -> set[str]:
+    """The record columns a blocking rule reads."""
+    return {name for part in rule for name in part.split("=")}

@@ -20,9 +20,13 @@ from .records import present_columns, to_arrow
 
 logger = logging.getLogger(__name__)
 
-# How many random pairs estimate the u probabilities (Splink's recommendation is 1e7 or more
-# for large data; fewer for small data sets, where there are not that many pairs at all).
-U_PAIRS = 5e6
+# How many random pairs estimate the u probabilities: 20 per record, from 150,000 (small data
+# sets) up to 5,000,000 (a million records and more). Splink recommends 1e6-1e7 for large data.
+U_PAIRS_PER_RECORD, U_PAIRS_MIN, U_PAIRS_MAX = 20, 1.5e5, 5e6
+
+
+def u_pairs_for(records: int) -> float:
+    return min(U_PAIRS_MAX, max(U_PAIRS_MIN, U_PAIRS_PER_RECORD * records))
 
 
 @dataclass(frozen=True)
@@ -61,11 +65,24 @@ def _settings(parameters: dict, *, trained: bool, link_type: str = "dedupe_only"
         unique_id_column_name="unique_id",
         source_dataset_column_name="source_dataset",
         comparisons=comparisons,
-        blocking_rules_to_generate_predictions=[block_on(*rule) for rule in parameters["blocking"]],
+        blocking_rules_to_generate_predictions=[_rule(rule) for rule in parameters["blocking"]],
         probability_two_random_records_match=parameters["prior"],
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
     )
+
+
+def _rule(rule):
+    """A blocking rule (linkage.comparisons.BLOCKING_RULES) for Splink."""
+    from splink import block_on
+
+    if not any("=" in part for part in rule):
+        return block_on(*rule)
+    conditions = []
+    for part in rule:
+        left, _, right = part.partition("=")
+        conditions.append(f"l.{left} = r.{right or left}")
+    return " AND ".join(conditions)
 
 
 def _deterministic_rules(columns: set[str]):
@@ -82,10 +99,7 @@ def _deterministic_rules(columns: set[str]):
 
 def _training_rules(columns: set[str]) -> list[tuple[str, ...]]:
     """EM blocks: each trains the comparisons that do not use its columns."""
-    rules = [("dob",), ("first", "last")]
-    if {"postcode", "house"} <= columns:
-        rules.append(("postcode", "house"))
-    return rules
+    return [("dob",), ("first", "last")]
 
 
 def train(
@@ -103,7 +117,7 @@ def train(
     from splink import Linker, block_on
 
     if u_pairs is None:
-        u_pairs = getattr(settings, "LINKAGE_U_PAIRS", U_PAIRS)
+        u_pairs = getattr(settings, "LINKAGE_U_PAIRS", None) or u_pairs_for(len(records))
     summary = Summary(records=len(records))
     columns = present_columns(records)
     start = parameters = default_parameters(columns)

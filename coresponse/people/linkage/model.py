@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .comparisons import BLOCKING_RULES, BY_NAME, COMPARISONS, Comparison
+from .comparisons import BLOCKING_RULES, BY_NAME, COMPARISONS, Comparison, rule_columns
 
 FLOOR = 1e-6  # the smallest m or u kept: a level never seen in training is rare, not impossible
 DEFAULT_PRIOR = 1e-4
@@ -51,7 +51,9 @@ def default_parameters(columns: set[str] | None = None) -> dict:
                 ],
             }
         )
-    rules = [list(rule) for rule in BLOCKING_RULES if columns is None or set(rule) <= columns]
+    rules = [
+        list(rule) for rule in BLOCKING_RULES if columns is None or rule_columns(rule) <= columns
+    ]
     return {"prior": DEFAULT_PRIOR, "comparisons": comparisons, "blocking": rules}
 
 

@@ -14,7 +14,8 @@ from coresponse.people import normalize
 COLUMNS = (
     "unique_id", "source", "first", "first_formals", "first_key", "last", "last_part",
     "last_key", "dob", "dob_swapped", "dob_year", "dob_md", "dob_key", "sex", "phone", "phone7",
-    "house", "street", "locality", "postcode", "address_key", "identifier",
+    "house", "street", "locality", "postcode", "address_key", "identifier", "identifier_digits",
+    "identifier_head", "identifier_tail", "swap_first_key", "swap_last_key",
 )  # fmt: skip
 # The Person fields a linkage record is made from.
 PERSON_FIELDS = ("id", "agency_id", "first_name", "last_name", "dob", "sex", "phone", "address")
@@ -54,6 +55,7 @@ def record(
         normalize.clean(postcode).replace(" ", "") if postcode is not None else (parts.postcode)
     )
     born = normalize.dob_parts(dob)
+    identifier = normalize.clean(identifier).replace(" ", "") if identifier else ""
     phone_digits = normalize.phone_digits(phone)
     sex = str(sex or "").strip().lower()
     formals = normalize.formal_names(first)
@@ -80,7 +82,15 @@ def record(
         "locality": _none(locality),
         "postcode": _none(postcode),
         "address_key": _none(normalize.address_key(key_address)),
-        "identifier": _none(normalize.clean(identifier).replace(" ", "")) if identifier else None,
+        "identifier": _none(identifier),
+        # Its characters in sorted order: the same for two digits swapped ("5211176"/"5211167").
+        "identifier_digits": _none("".join(sorted(identifier))),
+        # Its halves: one of them survives a single mistyped character.
+        "identifier_head": _none(identifier[: len(identifier) // 2]) if len(identifier) >= 6 else None,
+        "identifier_tail": _none(identifier[len(identifier) // 2 :]) if len(identifier) >= 6 else None,
+        # The keys the record would have with first and last name the other way round.
+        "swap_first_key": _none(normalize.first_key(normalize.last_name_part(last_name))),
+        "swap_last_key": _none(normalize.phonetic(first)),
     }
 
 

@@ -22,7 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--agency", required=True, help="the agency's external id")
         parser.add_argument(
-            "--role", required=True, choices=Role.values, metavar="ROLE", help=", ".join(Role.values)
+            "--role",
+            required=True,
+            choices=Role.values,
+            metavar="ROLE",
+            help=", ".join(Role.values),
         )
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")

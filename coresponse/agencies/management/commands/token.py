@@ -48,7 +48,9 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         self.stdout.write(raw)
         expires = timezone.localtime(token.expires_at)
-        self.stderr.write(f"{username}: token {token.prefix}… valid until {expires:%Y-%m-%d %H:%M %Z}")
+        self.stderr.write(
+            f"{username}: token {token.prefix}… valid until {expires:%Y-%m-%d %H:%M %Z}"
+        )
 
     def _list(self, user):
         now = timezone.now()
@@ -63,6 +65,10 @@ class Command(BaseCommand):
                 if t.expires_at <= now
                 else f"valid until {timezone.localtime(t.expires_at):%Y-%m-%d %H:%M}"
             )
-            used = f", last used {timezone.localtime(t.last_used_at):%Y-%m-%d %H:%M}" if t.last_used_at else ""
+            used = (
+                f", last used {timezone.localtime(t.last_used_at):%Y-%m-%d %H:%M}"
+                if t.last_used_at
+                else ""
+            )
             label = f" {t.label!r}" if t.label else ""
             self.stdout.write(f"{t.prefix}…{label}: {state}{used}")

@@ -54,13 +54,20 @@
     return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
   }
 
+  // Times in the program's zone (the profile says which), 24-hour like the staff site.
+  const zone = () => (state.profile && state.profile.time_zone) || undefined;
+
   function clock(iso) {
     if (!iso) return "—";
-    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return new Date(iso).toLocaleTimeString("en-US", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone() });
   }
 
   function day(iso) {
-    return new Date(iso).toLocaleDateString([], { weekday: "short", month: "short", day: "numeric" });
+    return new Date(iso).toLocaleDateString("en-US", { weekday: "short", month: "short", day: "numeric", timeZone: zone() });
+  }
+
+  function show(...parts) {
+    main.replaceChildren(...parts.flat().filter(Boolean));
   }
 
   function isoDate(d) {
@@ -273,10 +280,16 @@
     for (const a of work.assignments) {
       for (const rec of a.encounters) {
         const local = state.records.find((r) => r.server_id === rec.id && mine(r));
-        if (!local || rec.version <= local.version) continue;
+        if (!local) continue;
+        const open = (rec.conflicts || [])[0] || null;
+        if (JSON.stringify(open) !== JSON.stringify(local.conflict || null)) {
+          local.conflict = open; // raised, or reconciled, from any of the user's devices
+          await store.put("records", local);
+        }
+        if (rec.version <= local.version) continue;
         const pending = state.outbox.some((o) => o.record === local.client_id && o.state === "waiting");
         if (pending) continue;
-        Object.assign(local, { version: rec.version, base: rec.values, values: { ...rec.values }, conflict: null });
+        Object.assign(local, { version: rec.version, base: rec.values, values: { ...rec.values }, conflict: open });
         await store.put("records", local);
         for (const o of state.outbox.filter((o) => o.record === local.client_id && o.state === "conflict")) {
           await store.del("outbox", o.id);
@@ -301,7 +314,7 @@
   }
 
   async function syncNow() {
-    if (state.syncing) return;
+    if (state.syncing || !navigator.onLine) return;
     state.syncing = true;
     renderChrome();
     try {
@@ -446,7 +459,7 @@
   function render() {
     renderChrome();
     if (!state.profile) {
-      main.replaceChildren(
+      show(
         h("div", { class: "fa-card" },
           h("h1", { text: "Coresponse Field" }),
           state.signedOut
@@ -477,10 +490,11 @@
     let text;
     if (state.syncing && online) text = "Syncing…";
     else if (n) text = `${plural(n, "record")} waiting to sync`;
-    else if (taps) text = `${plural(taps, "status update")} waiting`;
+    else if (taps) text = `${plural(taps, "update")} waiting`;
     else if (problems) text = `${problems} need${problems === 1 ? "s" : ""} you`;
     else text = online ? "All synced" : "Offline";
-    pill.textContent = online || !n ? text : `Offline · ${text}`;
+    pill.textContent = text;
+    pill.title = online ? text : `Offline: ${text}`;
     document.getElementById("sync-detail").textContent = state.lastSync
       ? `Last synced ${clock(state.lastSync)}`
       : "Not synced yet";
@@ -525,7 +539,7 @@
     }
     for (const a of (work && work.assignments) || []) parts.push(assignmentCard(a));
     parts.push(visitsCard());
-    main.replaceChildren(...parts);
+    show(...parts);
   }
 
   function assignmentCard(a) {
@@ -548,6 +562,7 @@
       c.triage ? h("p", { class: "fa-triage" }, h("strong", { text: c.triage.label + ". " }), c.triage.explanation) : null,
       c.frequent_caller ? h("p", {}, h("span", { class: "badge badge-info", text: "Frequent caller" })) : null,
       c.narrative ? h("p", { class: "fa-narrative", text: c.narrative }) : null,
+      moves.length ? h("p", { class: "fa-label fa-moves-label", text: "Team status: tap when it happens" }) : null,
       h("div", { class: "fa-moves" },
         moves.map((m, i) => h("button", { type: "button", class: `fa-big ${i === 0 ? "fa-big-primary" : ""}`, onclick: () => tapStatus(a, m.status) }, m.label))),
       h("ol", { class: "fa-stamps", "aria-label": "Status times" },
@@ -591,6 +606,16 @@
     const query = {};
     for (const [k, v] of Object.entries(a.alert_query || {})) if (v) query[k] = v;
     let node;
+    if (!CONF.api.alert) {
+      panel.replaceChildren(h("h3", { text: "Crisis alert" }), h("p", { class: "fa-muted", text: "The crisis alert service is not available here." }));
+      return;
+    }
+    if (!["first_name", "last_name", "dob", "address", "phone"].some((k) => query[k])) {
+      node = h("p", { class: "fa-muted", text: "No address or person to look up yet." });
+      alerts[a.id] = node;
+      panel.replaceChildren(h("h3", { text: "Crisis alert" }), node);
+      return;
+    }
     try {
       if (!state.csrf) await refresh();
       const answer = await call("POST", CONF.api.alert, query);
@@ -653,6 +678,7 @@
         base: serverRec.values,
         values: { ...serverRec.values },
         writable: serverRec.writable,
+        conflict: serverRec.conflicts && serverRec.conflicts[0],
         assignment: assignment.id,
         kind: serverRec.kind,
         person: null,
@@ -714,7 +740,7 @@
     const rec = currentRecord();
     if (!rec) {
       const drafts = state.records.filter((r) => mine(r) && !r.server_id);
-      main.replaceChildren(
+      show(
         heading("Record", "Start from your call, or record an outreach visit or a walk-in."),
         h("div", { class: "fa-card" },
           h("button", { type: "button", class: "fa-big fa-big-primary", onclick: () => (location.hash = "#call") }, "Go to your call"),
@@ -722,12 +748,12 @@
             ? h("button", { type: "button", class: "fa-big fa-big-secondary", onclick: startOutreach }, "Record an outreach visit")
             : null),
         drafts.length ? h("section", { class: "fa-card" }, h("h2", { text: "On this phone" }),
-          h("ul", { class: "fa-list" }, drafts.map((d) => h("li", {}, h("a", { href: "#record", onclick: () => (state.form = d.client_id) }, d.label || "Encounter"))))) : null
+          h("ul", { class: "fa-list" }, drafts.map((d) => h("li", {}, h("a", { href: "#record", onclick: (e) => { e.preventDefault(); state.form = d.client_id; state.formRendered = false; render(); } }, d.label || "Encounter"))))) : null
       );
       return;
     }
     formWritable = rec.writable || null;
-    main.replaceChildren(encounterForm(rec));
+    show(encounterForm(rec));
   }
 
   async function startOutreach() {
@@ -736,6 +762,7 @@
     await store.put("records", rec);
     await loadLocal();
     state.form = rec.client_id;
+    state.formRendered = false;
     render();
   }
 
@@ -1058,6 +1085,7 @@
     }
     rec.values = values;
     rec.saved_at = new Date().toISOString();
+    if (rec.kind === "outreach" && rec.person_label) rec.label = `Outreach · ${rec.person_label}`;
     const recordedAt = rec.started || rec.saved_at;
     const pending = state.outbox.find((o) => o.record === rec.client_id && o.state === "waiting" && o.tries === 0);
     if (!rec.server_id && !state.outbox.some((o) => o.record === rec.client_id && o.kind === "record" && o.tries > 0)) {
@@ -1174,10 +1202,10 @@
     return found;
   }
 
-  function resourceLine(f) {
+  function resourceLine(f, withOpen = true) {
     const bits = [f.r.service_label];
-    if (f.open === true) bits.push("open now");
-    else if (f.open === false) bits.push("closed now");
+    if (withOpen && f.open === true) bits.push("open now");
+    else if (withOpen && f.open === false) bits.push("closed now");
     if (f.dist !== null) bits.push(`${(f.dist / 1.609344).toFixed(1)} mi`);
     if (f.r.available_today !== null) bits.push(`${f.r.available_today} open today`);
     return bits.join(" · ");
@@ -1200,7 +1228,7 @@
     for (const el of [need, elig, openNow]) el.addEventListener("change", run);
     q.addEventListener("input", run);
     const from = origin();
-    main.replaceChildren(
+    show(
       heading("Resources", from ? `Nearest to ${from.from} first.` : "Share your location to sort by distance."),
       h("div", { class: "fa-card fa-filters" },
         h("div", { class: "fa-input" }, h("label", { for: "rs-need", text: "Need" }), need),
@@ -1227,7 +1255,7 @@
     return h("li", { class: "fa-card fa-resource" },
       h("div", { class: "fa-resource-head" }, h("h2", { text: r.name }),
         f.open === true ? h("span", { class: "badge badge-good", text: "Open now" }) : f.open === false ? h("span", { class: "badge badge-neutral", text: "Closed now" }) : null),
-      h("p", { class: "fa-muted", text: resourceLine(f) }),
+      h("p", { class: "fa-muted", text: resourceLine(f, false) }),
       r.eligibility ? h("p", {}, h("strong", { text: "Who: " }), r.eligibility) : null,
       r.hours ? h("p", {}, h("strong", { text: "Hours: " }), r.hours) : null,
       r.capacity !== null ? h("p", {}, h("strong", { text: "Capacity: " }), r.available_today !== null ? `${r.available_today} of ${r.capacity} open today` : `${r.capacity}`) : null,
@@ -1241,12 +1269,16 @@
   function renderSync() {
     const w = waiting();
     const problems = needsYou();
-    const recs = w.filter((o) => o.kind !== "status").length;
-    main.replaceChildren(
+    const recs = w.filter((o) => o.kind !== "status");
+    const taps = w.filter((o) => o.kind === "status");
+    const item = (o) => h("li", {}, h("strong", { text: o.label || o.kind }), h("span", { class: "fa-muted", text: ` · saved ${clock(o.created)}` }));
+    show(
       heading("Sync", state.lastSync ? `Last synced ${day(state.lastSync)} ${clock(state.lastSync)}` : "Not synced yet"),
       h("section", { class: "fa-card" },
-        h("p", { class: "fa-count", id: "waiting-count", text: recs ? `${plural(recs, "record")} waiting to sync` : w.length ? `${plural(w.length, "status update")} waiting to sync` : "Nothing waiting to sync" }),
-        w.length ? h("ul", { class: "fa-list" }, w.map((o) => h("li", {}, h("strong", { text: o.label || o.kind }), h("span", { class: "fa-muted", text: ` · saved ${clock(o.created)}${o.tries ? `, ${plural(o.tries, "try")}` : ""}` })))) : null,
+        h("p", { class: "fa-count", id: "waiting-count", text: recs.length ? `${plural(recs.length, "record")} waiting to sync` : taps.length ? `${plural(taps.length, "status update")} waiting to sync` : "Nothing waiting to sync" }),
+        recs.length ? h("ul", { class: "fa-list" }, recs.map(item)) : null,
+        recs.length && taps.length ? h("p", { class: "fa-sub-count", text: `and ${plural(taps.length, "status update")}:` }) : null,
+        recs.length && taps.length ? h("ul", { class: "fa-list" }, taps.map(item)) : !recs.length && taps.length ? h("ul", { class: "fa-list" }, taps.map(item)) : null,
         h("button", { type: "button", class: "fa-big fa-big-primary", disabled: !navigator.onLine || state.syncing, onclick: syncNow }, navigator.onLine ? "Sync now" : "Offline: will sync when the network returns")),
       problems.length ? h("section", { class: "fa-card" }, h("h2", { text: "Needs you" }),
         h("ul", { class: "fa-list" }, problems.map((o) => h("li", { class: "fa-problem" },
@@ -1254,7 +1286,8 @@
           o.state === "conflict"
             ? h("a", { class: "btn btn-primary", href: o.reconcile }, "Reconcile")
             : h("button", { type: "button", class: "btn btn-secondary", onclick: () => dropOp(o.id) }, "Dismiss"))))) : null,
-      syncedCard()
+      syncedCard(),
+      h("p", { class: "fa-hint" }, "Follow-ups, referrals and reconciling are on the ", h("a", { href: body.dataset.home }, "staff site"), ".")
     );
   }
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from coresponse.dispatch.models import Call
 from coresponse.dispatch.services.triage import triage_calls
 from coresponse.interop.bundle import BundleError, MemorySource, import_bundle
-from coresponse.interop.synthetic import UNTIL, care, generate, live, roster, write
+from coresponse.interop.synthetic import UNTIL, care, finance, generate, live, roster, write
 
 
 def _day(text: str) -> date:
@@ -87,6 +87,7 @@ class Command(BaseCommand):
                 self.stderr.write(str(problem))
             raise CommandError(f"the generated bundle has {len(error.problems)} problems") from None
         demo = roster.build(until=until)
+        finance.build(until=until)  # the cost model's unit costs, grant applications
         care_counts = care.build(until=until)  # the directory, referral steps, plans, outreach
         demo += care.demo_users()
         triage_started = time.perf_counter()
