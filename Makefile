@@ -18,6 +18,9 @@ demo: $(BIN)/coresponse
 	rm -f var/coresponse.sqlite3 var/coresponse.sqlite3-wal var/coresponse.sqlite3-shm
 	$(BIN)/coresponse migrate --no-input
 	$(BIN)/coresponse seed --scenario county --seed 42 --until yesterday --live
+# One person across agencies: the linker estimates its model from the seeded records and links
+# them (uncertain pairs wait in the identity review queue).
+	$(BIN)/coresponse link
 	@echo "Serving Coresponse on http://127.0.0.1:8000, background worker beside it (Ctrl-C stops both)"
 	$(BIN)/coresponse worker --interval 2 & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	  $(BIN)/coresponse runserver 127.0.0.1:8000

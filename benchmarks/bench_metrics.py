@@ -14,8 +14,9 @@ Measured, in one process, for the data's last year (every program):
 - refresh: the fact tables rebuilt from the records (insights.facts.refresh);
 - engine: insights.metrics.evaluate over the facts (best of 5, and the first, cold run);
 - baseline: the same metrics computed with pandas from a full load of the tables they read
-  (every row of calls, triage results, encounters, persons, referrals, follow-ups, enrollments,
-  identity links, budgets, expenditures), same definitions; the two must agree on every value;
+  (every row of calls, triage results, encounters, referrals, follow-ups, enrollments, budgets
+  and expenditures; people are merged by the same `humans`), same definitions; the two must
+  agree on every value;
 - dashboard: GET /insights/ for the year with the Django test client as the program manager,
   first (cold: nothing cached) and again (warm: the evaluation cached until the next rebuild).
 
@@ -146,7 +147,7 @@ def _run(args, scratch: Path) -> None:
         "database": vendor,
         "database_version": database_version(connection),
         "data": {
-            **{k: v for k, v in built.items()},
+            **dict(built),
             "year": [filters.first_day.isoformat(), filters.last_day.isoformat()],
             "calls_in_year": n_calls,
             "crisis_encounters_in_year": m["responses"].value,
@@ -241,8 +242,9 @@ def _pandas(filters):
     referrals = load("care_referral", ["encounter_id", "status"])
     followups = load("care_followup", ["encounter_id", "completed_at", "outcome"])
     enrollments = load("care_enrollment", ["person_id", "start_date"])
-    links = load("people_identitylink", ["person_a_id", "person_b_id", "status"])
-    budgets = load("operations_budget", ["id", "program_id", "fiscal_year", "amount", "starts_on", "ends_on"])
+    budgets = load(
+        "operations_budget", ["id", "program_id", "fiscal_year", "amount", "starts_on", "ends_on"]
+    )
     spent = load("operations_expenditure", ["budget_id", "spent_on", "amount"])
     load_seconds = time.perf_counter() - started
 
@@ -253,7 +255,9 @@ def _pandas(filters):
     start, end = pd.Timestamp(filters.period.start), pd.Timestamp(filters.period.end)
     calls["received_at"] = ts(calls["received_at"])
     year = calls[(calls.received_at >= start) & (calls.received_at < end)]
-    eligible_ids = set(triage.loc[triage.recommendation.isin(["co_responder", "civilian_team"]), "call_id"])
+    eligible_ids = set(
+        triage.loc[triage.recommendation.isin(["co_responder", "civilian_team"]), "call_id"]
+    )
     v = {"calls_received": len(year), "calls_eligible": int(year.id.isin(eligible_ids).sum())}
 
     for column in ("dispatched_at", "on_scene_at", "cleared_at", "officer_cleared_at"):
@@ -321,9 +325,11 @@ def _pandas(filters):
     per = year_window.groupby("human").agg(n=("id", "size"), first=("ref", "min"))
     per = per[per.index.isin(set(in_period.human)) & (per.n >= FREQUENT_CLIENT_MIN_ENCOUNTERS)]
     members = window.groupby("human").person_id.apply(lambda s: set(s.astype(int)))
-    latest = enrollments.assign(start_date=pd.to_datetime(enrollments.start_date)).groupby(
-        "person_id"
-    ).start_date.max()
+    latest = (
+        enrollments.assign(start_date=pd.to_datetime(enrollments.start_date))
+        .groupby("person_id")
+        .start_date.max()
+    )
     enrolled = 0
     for human, row in per.iterrows():
         first_day = row["first"].tz_convert(zone).normalize().tz_localize(None)
@@ -331,8 +337,12 @@ def _pandas(filters):
         if any(s is not None and s >= first_day for s in starts):
             enrolled += 1
     v["frequent_client_enrollment_rate"] = rate(enrolled, len(per))
-    later = enc[(enc.ref >= start) & (enc.ref < end + pd.Timedelta(days=30)) & enc.person_id.notna()]
-    later = later.assign(human=later.person_id.astype(int).map(humans(set(later.person_id.astype(int)))))
+    later = enc[
+        (enc.ref >= start) & (enc.ref < end + pd.Timedelta(days=30)) & enc.person_id.notna()
+    ]
+    later = later.assign(
+        human=later.person_id.astype(int).map(humans(set(later.person_id.astype(int))))
+    )
     later = later.sort_values(["human", "ref", "id"])
     gap = later.groupby("human").ref.shift(-1) - later.ref
     repeat = (gap <= pd.Timedelta(days=30)) & (later.ref < end)
@@ -349,18 +359,30 @@ def _pandas(filters):
         officer_hours_saved=v["officer_hours_saved"],
         persons_served=v["persons_served"],
     )
-    budgets["first"] = pd.to_datetime(budgets.starts_on.fillna(budgets.fiscal_year.astype(str) + "-01-01"))
-    budgets["last"] = pd.to_datetime(budgets.ends_on.fillna(budgets.fiscal_year.astype(str) + "-12-31"))
+    budgets["first"] = pd.to_datetime(
+        budgets.starts_on.fillna(budgets.fiscal_year.astype(str) + "-01-01")
+    )
+    budgets["last"] = pd.to_datetime(
+        budgets.ends_on.fillna(budgets.fiscal_year.astype(str) + "-12-31")
+    )
     first_day, last_day = pd.Timestamp(filters.first_day), pd.Timestamp(filters.last_day)
-    overlap = (budgets["last"].clip(upper=last_day) - budgets["first"].clip(lower=first_day)).dt.days + 1
+    overlap = (
+        budgets["last"].clip(upper=last_day) - budgets["first"].clip(lower=first_day)
+    ).dt.days + 1
     days = (budgets["last"] - budgets["first"]).dt.days + 1
     budget = float((budgets.amount.astype(float) * overlap.clip(lower=0) / days).sum())
     spent["spent_on"] = pd.to_datetime(spent.spent_on)
     expenditure = float(
-        spent[(spent.spent_on >= first_day) & (spent.spent_on <= last_day)].amount.astype(float).sum()
+        spent[(spent.spent_on >= first_day) & (spent.spent_on <= last_day)]
+        .amount.astype(float)
+        .sum()
     )
     v["cost_avoided"] = result.cost_avoided
-    v["budget_utilization"] = (expenditure / budget if budget else None, round(expenditure), round(budget))
+    v["budget_utilization"] = (
+        expenditure / budget if budget else None,
+        round(expenditure),
+        round(budget),
+    )
     v["cost_per_person_served"] = expenditure / v["persons_served"] if v["persons_served"] else None
     v["cost_avoided_per_co_responder"] = (
         result.cost_avoided / result.co_responders if result.co_responders else None
@@ -378,7 +400,9 @@ def _compare(metrics, baseline) -> list[str]:
         ):
             problems.append(f"{key}: engine {got.value!r}, pandas {want!r}")
         if isinstance(expected, tuple) and (got.numerator, got.denominator) != expected[1:]:
-            problems.append(f"{key}: engine {got.numerator}/{got.denominator}, pandas {expected[1:]}")
+            problems.append(
+                f"{key}: engine {got.numerator}/{got.denominator}, pandas {expected[1:]}"
+            )
     return problems
 
 

@@ -12,7 +12,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path(
         "api/docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api_schema"),
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api_schema", template_name="web/swagger_ui.html"
+        ),
         name="api_docs",
     ),
     path("api/v1/", include("coresponse.api_urls")),

@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from coresponse.care.models import Enrollment, FollowUp, Referral, Resource, SafetyPlan
+from coresponse.care.models import (
+    Enrollment,
+    FollowUp,
+    OutreachVisit,
+    Referral,
+    Reminder,
+    Resource,
+    SafetyPlan,
+)
 
 
 @admin.register(Referral)
@@ -31,6 +39,20 @@ class SafetyPlanAdmin(admin.ModelAdmin):
 
 @admin.register(Resource)
 class ResourceAdmin(admin.ModelAdmin):
-    list_display = ["name", "service_type", "hours", "capacity", "phone"]
-    list_filter = ["service_type"]
-    search_fields = ["name"]
+    list_display = ["name", "service_type", "hours", "capacity", "available_today", "active"]
+    list_filter = ["service_type", "active", "provider_agency"]
+    search_fields = ["name", "external_id"]
+
+
+@admin.register(OutreachVisit)
+class OutreachVisitAdmin(admin.ModelAdmin):
+    list_display = ["scheduled_for", "program", "status", "assigned_to"]
+    list_filter = ["status", "program"]
+    raw_id_fields = ["person", "encounter", "assigned_to", "created_by"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "due_at", "created_at", "dismissed_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["user", "followup", "referral"]

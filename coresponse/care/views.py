@@ -38,6 +38,7 @@ from coresponse.privacy.selectors import disclose_person, memberships, person_fo
 
 C = DataCategory
 PAGE_SIZE = 50
+OUTREACH_PAGE = 20  # each client carries its two forms
 
 
 def _error_text(error: ValidationError) -> str:
@@ -263,7 +264,7 @@ def outreach(request):
     except ValueError:
         wanted = minimum
     clients = selectors.frequent_clients(request.user, at, wanted)
-    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(clients, OUTREACH_PAGE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
     labels = selectors.label_persons(
         request.user, [c.person for c in shown], detail=f"frequent clients page {page.number}"

@@ -337,7 +337,8 @@ def record_encounter(
     if kind == EncounterKind.CRISIS and assignment is None:
         raise RecordError({"assignment": ["a crisis encounter belongs to a team's call"]})
     who = _person(user, person, program, at)
-    owner = who.agency_id if who else _home_agency(user, program).pk
+    home = _home_agency(user, program)
+    owner = who.agency_id if who else (home.pk if home else None)
     values = clean_changes(user, None, changes, owner=owner)
     encounter = Encounter(
         external_id=_external_id(at, client_id),

@@ -55,7 +55,10 @@ TREND_RATES = {
     "involuntary_hold_rate": (Q(involuntary_hold=True), Q()),
     "hospital_diversion_rate": (Q(er_transport=False, hospital_admission=False), Q()),
     "no_er_no_jail_rate": (Q(er_transport=False, jail_booking=False), Q()),
-    "diversion_rate": (Q(arrest_eligible=True, arrest=False, referred=True), Q(arrest_eligible=True)),
+    "diversion_rate": (
+        Q(arrest_eligible=True, arrest=False, referred=True),
+        Q(arrest_eligible=True),
+    ),
     "use_of_force_rate": (Q(use_of_force=True), Q()),
     "officer_early_return_rate": (Q(officer_early=True), Q()),
 }
@@ -97,7 +100,11 @@ class Change:
 
 
 def intervals(result: Evaluation) -> dict[str, stats.Interval | None]:
-    """The 95% interval of each rate (Wilson) and median (bootstrap) of an evaluation."""
+    """The 95% interval of each rate (Wilson) and median (bootstrap) of an evaluation
+    (remembered on it: the dashboard and the report ask more than once)."""
+    cached = getattr(result, "_intervals", None)
+    if cached is not None:
+        return cached
     out: dict[str, stats.Interval | None] = {}
     for d in catalogue.CATALOGUE:
         m = result.metrics[d.key]
@@ -109,6 +116,7 @@ def intervals(result: Evaluation) -> dict[str, stats.Interval | None]:
     ):
         ci = stats.bootstrap_median(result.histograms[hist].bins)
         out[key] = stats.Interval(ci.low / 60, ci.high / 60) if ci else None
+    result._intervals = out
     return out
 
 
@@ -119,7 +127,12 @@ def compare(current: Evaluation, baseline: Evaluation) -> dict[str, Change]:
         a, b = current.metrics[d.key], baseline.metrics[d.key]
         change = Change(d.key, a, b, now.get(d.key), then.get(d.key))
         if d.is_rate and d.key != "budget_utilization" and a.denominator and b.denominator:
-            x1, n1, x0, n0 = int(a.numerator), int(a.denominator), int(b.numerator), int(b.denominator)
+            x1, n1, x0, n0 = (
+                int(a.numerator),
+                int(a.denominator),
+                int(b.numerator),
+                int(b.denominator),
+            )
             diff = stats.newcombe_difference(x1, n1, x0, n0)
             if diff:
                 change.difference, change.difference_ci = diff
@@ -171,10 +184,13 @@ def _month_starts(first: date, last: date) -> list[date]:
     return months
 
 
-def monthly(filters: Filters, key: str = "arrest_avoided_rate") -> list[dict]:
+def monthly(
+    filters: Filters, key: str = "arrest_avoided_rate", *, fresh: bool = True
+) -> list[dict]:
     """A rate per local month of the period with its Wilson interval (None in empty months)."""
     numerator, denominator = TREND_RATES[key]
-    facts.ensure_fresh()
+    if fresh:
+        facts.ensure_fresh()
     rows = (
         encounter_facts(filters)
         .values("ref_month")
@@ -200,8 +216,9 @@ def monthly(filters: Filters, key: str = "arrest_avoided_rate") -> list[dict]:
     return out
 
 
-def monthly_counts(filters: Filters) -> list[tuple[date, int]]:
-    facts.ensure_fresh()
+def monthly_counts(filters: Filters, *, fresh: bool = True) -> list[tuple[date, int]]:
+    if fresh:
+        facts.ensure_fresh()
     rows = dict(
         encounter_facts(filters)
         .values("ref_month")
@@ -272,11 +289,14 @@ def _order(dimension: str, value: str) -> tuple:
     return (value == "", value)
 
 
-def breakdown(filters: Filters, dimension: str, title: str = "") -> Breakdown:
+def breakdown(
+    filters: Filters, dimension: str, title: str = "", *, fresh: bool = True
+) -> Breakdown:
     """The OUTCOMES by `dimension` (an EncounterFact column), each cell with the people it
     counts (humans: linked records once) and a Wilson interval."""
     column = {"program": "program_id", "all": None}.get(dimension, dimension)
-    facts.ensure_fresh()
+    if fresh:
+        facts.ensure_fresh()
     rows = encounter_facts(filters)
     linked = linked_records()
     single = Q(person_id__isnull=False) & ~linked
@@ -296,8 +316,12 @@ def breakdown(filters: Filters, dimension: str, title: str = "") -> Breakdown:
 
     # Linked records: people merged by human, per group.
     keys = ("person_id",) if column is None else (column, "person_id")
-    per = rows.filter(linked).values(*keys).annotate(
-        **{f"x_{key}": Count("pk", filter=condition) for key, _, condition, _ in OUTCOMES}
+    per = (
+        rows.filter(linked)
+        .values(*keys)
+        .annotate(
+            **{f"x_{key}": Count("pk", filter=condition) for key, _, condition, _ in OUTCOMES}
+        )
     )
     linked_rows = list(per.order_by())
 
@@ -336,8 +360,10 @@ def breakdown(filters: Filters, dimension: str, title: str = "") -> Breakdown:
     return Breakdown(dimension, title or dimension, groups)
 
 
-def equity(filters: Filters) -> list[Breakdown]:
-    return [breakdown(filters, dim, title) for dim, title in EQUITY_DIMENSIONS]
+def equity(filters: Filters, *, fresh: bool = True) -> list[Breakdown]:
+    if fresh:
+        facts.ensure_fresh()
+    return [breakdown(filters, dim, title, fresh=False) for dim, title in EQUITY_DIMENSIONS]
 
 
 def suppress(table: Breakdown) -> Breakdown:

@@ -7,7 +7,12 @@ other roles get 403.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -81,7 +86,15 @@ class MetricsView(APIView):
         parameters=PARAMETERS,
         responses={
             200: _Metrics,
-            400: OpenApiResponse(_Problem, description="A filter is not valid."),
+            400: OpenApiResponse(
+                {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                    "example": {"from": ["'March' is not a date (YYYY-MM-DD)"]},
+                },
+                description="A filter is not valid: an object keyed by the parameter, each "
+                "with a list of messages.",
+            ),
             401: OpenApiResponse(_Problem, description="Not signed in."),
             403: OpenApiResponse(_Problem, description="Your role does not include metrics."),
         },

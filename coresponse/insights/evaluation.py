@@ -165,7 +165,8 @@ class Row:
     ours_text: str
     published_text: str
     numerator: str
-    standing: str  # "above", "below", "about the same", or "" (no data)
+    standing: str  # "higher", "lower", "about the same", or "" (no data)
+    verdict: str = ""  # "better" / "worse" where the metric has a better direction
 
 
 def _text(key: str, value: float | None, currency: str | None) -> str:
@@ -201,10 +202,23 @@ def pack(filters: Filters) -> dict:
         standing = ""
         if ours is not None and p.value:
             ratio = ours / p.value
-            standing = "about the same" if 0.95 <= ratio <= 1.05 else (
-                "above" if ratio > 1 else "below"
-            )
+            if 0.95 <= ratio <= 1.05:
+                standing = "about the same"
+            else:
+                standing = "higher" if ratio > 1 else "lower"
+        better = catalogue.definition(p.key).higher_is_better
+        verdict = ""
+        if standing in ("higher", "lower") and better is not None:
+            verdict = "better" if (standing == "higher") == better else "worse"
         rows.append(
-            Row(p, ours, _text(p.key, ours, currency), _text(p.key, p.value, "USD"), numerator, standing)
+            Row(
+                p,
+                ours,
+                _text(p.key, ours, currency),
+                _text(p.key, p.value, "USD"),
+                numerator,
+                standing,
+                verdict,
+            )
         )
     return {"rows": rows, "result": result, "currency": currency}

@@ -220,7 +220,9 @@ def linked_records() -> Q:
     """Facts whose person record is in an identity link nobody rejected (possibly one of
     several records of a human); every other record is a human on its own."""
     links = IdentityLink.objects.exclude(status=LinkStatus.REJECTED)
-    return Q(person_id__in=links.values("person_a_id")) | Q(person_id__in=links.values("person_b_id"))
+    return Q(person_id__in=links.values("person_a_id")) | Q(
+        person_id__in=links.values("person_b_id")
+    )
 
 
 def _people(filters: Filters, period: Period, db_repeats: int, served_single: int) -> People:
@@ -239,15 +241,18 @@ def _people(filters: Filters, period: Period, db_repeats: int, served_single: in
     linked = linked_records()
     single = scope.exclude(linked)
     people = People(served=served_single, repeats=db_repeats)
-    per_person = (
-        lambda rows: rows.values("person_id")
-        .annotate(
-            n_period=Count("pk", filter=Q(ref_at__gte=period.start)),
-            n_window=Count("pk", filter=Q(ref_at__gte=year_start)),
-            first_s=Min("ref_s", filter=Q(ref_at__gte=year_start)),
+
+    def per_person(rows):
+        return (
+            rows.values("person_id")
+            .annotate(
+                n_period=Count("pk", filter=Q(ref_at__gte=period.start)),
+                n_window=Count("pk", filter=Q(ref_at__gte=year_start)),
+                first_s=Min("ref_s", filter=Q(ref_at__gte=year_start)),
+            )
+            .order_by()
         )
-        .order_by()
-    )
+
     frequent_first: dict[int, int] = {}  # human -> first crisis in the 12 months (epoch s)
     members: dict[int, list[int]] = {}
     for pid, first_s in (
@@ -446,12 +451,9 @@ def cached_evaluate(filters: Filters, period: Period | None = None) -> Evaluatio
     again as people click through them)."""
     refreshed = facts.ensure_fresh()
     period = period or filters.period
-    key = "insights:evaluation:%s:%s" % (
-        refreshed.pk if refreshed else 0,
-        hashlib.sha256(
-            repr((sorted(filters.query().items()), filters.program_ids, period)).encode()
-        ).hexdigest(),
-    )
+    question = repr((sorted(filters.query().items()), filters.program_ids, period)).encode()
+    digest = hashlib.sha256(question).hexdigest()
+    key = f"insights:evaluation:{refreshed.pk if refreshed else 0}:{digest}"
     result = cache.get(key)
     if result is None:
         result = evaluate(filters, period, fresh="no")

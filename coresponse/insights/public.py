@@ -45,10 +45,8 @@ def _filters(params) -> Filters:
 def page(params) -> dict:
     filters = _filters(params)
     refreshed = facts.ensure_fresh()
-    key = "insights:public:%s:%s" % (
-        refreshed.pk if refreshed else 0,
-        hashlib.sha256(repr(sorted(filters.query().items())).encode()).hexdigest(),
-    )
+    question = hashlib.sha256(repr(sorted(filters.query().items())).encode()).hexdigest()
+    key = f"insights:public:{refreshed.pk if refreshed else 0}:{question}"
     context = cache.get(key)
     if context is None:
         context = _build(filters)

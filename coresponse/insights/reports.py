@@ -132,9 +132,9 @@ def _hidden_row(d) -> dict:
         "baseline": None,
         "baseline_shown": "",
         "change": "",
-        "definition": f"{d.numerator} / {d.denominator}" if d.numerator and d.denominator else (
-            d.numerator or d.denominator
-        ),
+        "definition": f"{d.numerator} / {d.denominator}"
+        if d.numerator and d.denominator
+        else (d.numerator or d.denominator),
     }
 
 
@@ -192,7 +192,14 @@ def _parameter_rows(c: Contents) -> list[list]:
     for program, params in c.result.cost.parameters.items():
         for p in params:
             rows.append(
-                [program, p.label, float(p.value), p.unit, "program" if p.local else "default", p.source]
+                [
+                    program,
+                    p.label,
+                    float(p.value),
+                    p.unit,
+                    "program" if p.local else "default",
+                    p.source,
+                ]
             )
     return rows
 
@@ -204,7 +211,7 @@ def _pack_rows(c: Contents) -> list[list]:
             r.published.figure,
             r.published_text,
             r.ours_text,
-            r.standing,
+            f"{r.standing} ({r.verdict})" if r.verdict else r.standing,
             r.published.source,
         ]
         for r in c.pack["rows"]
@@ -228,7 +235,21 @@ METRIC_HEADER = [
 
 
 def _metric_cells(r: dict) -> list:
-    return [r[k] for k in ("key", "label", "value", "numerator", "denominator", "ci_low", "ci_high", "baseline", "change", "definition")]
+    return [
+        r[k]
+        for k in (
+            "key",
+            "label",
+            "value",
+            "numerator",
+            "denominator",
+            "ci_low",
+            "ci_high",
+            "baseline",
+            "change",
+            "definition",
+        )
+    ]
 
 
 def csv_bytes(c: Contents) -> bytes:
@@ -238,7 +259,18 @@ def csv_bytes(c: Contents) -> bytes:
     for r in c.metrics:
         w.writerow(["metrics", *_metric_cells(r)])
     w.writerow([])
-    w.writerow(["section", "month", "crisis encounters", "without arrest", "of", "rate", "ci_low", "ci_high"])
+    w.writerow(
+        [
+            "section",
+            "month",
+            "crisis encounters",
+            "without arrest",
+            "of",
+            "rate",
+            "ci_low",
+            "ci_high",
+        ]
+    )
     for (month, n), t in zip(c.volume, c.monthly, strict=True):
         hidden = 0 < n < analysis.MIN_CELL
         w.writerow(
@@ -262,7 +294,9 @@ def csv_bytes(c: Contents) -> bytes:
     for row in _cost_rows(c):
         w.writerow(["cost", *row])
     w.writerow([])
-    w.writerow(["section", "program", "published figure", "published", "here", "standing", "source"])
+    w.writerow(
+        ["section", "program", "published figure", "published", "here", "standing", "source"]
+    )
     for row in _pack_rows(c):
         w.writerow(["evaluation", *row])
     return out.getvalue().encode("utf-8")
@@ -289,9 +323,21 @@ def xlsx(c: Contents) -> bytes:
             ],
         ),
         ("Equity", _equity_header(), _equity_rows(c)),
-        ("Cost model", ["component", "events avoided", "unit cost", "amount", "how"], _cost_rows(c)),
-        ("Cost parameters", ["program", "parameter", "value", "unit", "whose", "source"], _parameter_rows(c)),
-        ("Evaluation pack", ["program", "published figure", "published", "here", "standing", "source"], _pack_rows(c)),
+        (
+            "Cost model",
+            ["component", "events avoided", "unit cost", "amount", "how"],
+            _cost_rows(c),
+        ),
+        (
+            "Cost parameters",
+            ["program", "parameter", "value", "unit", "whose", "source"],
+            _parameter_rows(c),
+        ),
+        (
+            "Evaluation pack",
+            ["program", "published figure", "published", "here", "standing", "source"],
+            _pack_rows(c),
+        ),
     ]
     first = True
     for title, header, rows in sheets:
@@ -309,7 +355,10 @@ def xlsx(c: Contents) -> bytes:
         [c.title],
         [c.scope],
         [f"Generated {c.generated}; baseline {c.baseline_label}"],
-        ["Rates are fractions 0..1; durations in minutes; money in " + (c.currency or "mixed currencies")],
+        [
+            "Rates are fractions 0..1; durations in minutes; money in "
+            + (c.currency or "mixed currencies")
+        ],
         [f"Cells of fewer than {analysis.MIN_CELL} people are shown as {SUPPRESSED}."],
         ["Definitions: docs/metrics.md"],
     ):
@@ -324,10 +373,14 @@ def xlsx(c: Contents) -> bytes:
 
 def _volume_drawing(volume, monthly, width=480, height=170):
     """Monthly crisis encounters as bars, the share without arrest as a line with its interval."""
-    from reportlab.graphics.shapes import Drawing, Line, PolyLine, Polygon, Rect, String
+    from reportlab.graphics.shapes import Drawing, Line, Polygon, PolyLine, Rect, String
     from reportlab.lib import colors
 
-    teal, navy, band = colors.HexColor("#0b6b70"), colors.HexColor("#0f2a3d"), colors.HexColor("#f2b35b")
+    teal, navy, band = (
+        colors.HexColor("#0b6b70"),
+        colors.HexColor("#0f2a3d"),
+        colors.HexColor("#f2b35b"),
+    )
     d = Drawing(width, height)
     left, bottom, plot_w, plot_h = 40, 30, width - 80, height - 50
     n = max(len(volume), 1)
@@ -337,9 +390,19 @@ def _volume_drawing(volume, monthly, width=480, height=170):
     for i, (month, count) in enumerate(volume):
         hidden = 0 < count < analysis.MIN_CELL
         h = 0 if hidden else plot_h * count / top
-        d.add(Rect(left + i * slot + 2, bottom, max(slot - 4, 1), h, fillColor=teal, strokeColor=None))
+        d.add(
+            Rect(left + i * slot + 2, bottom, max(slot - 4, 1), h, fillColor=teal, strokeColor=None)
+        )
         if i % max(1, n // 6) == 0:
-            d.add(String(left + i * slot + slot / 2, bottom - 12, month.strftime("%b %y"), fontSize=7, textAnchor="middle"))
+            d.add(
+                String(
+                    left + i * slot + slot / 2,
+                    bottom - 12,
+                    month.strftime("%b %y"),
+                    fontSize=7,
+                    textAnchor="middle",
+                )
+            )
     d.add(String(left - 4, bottom + plot_h, f"{top:,}", fontSize=7, textAnchor="end"))
     d.add(String(left - 4, bottom, "0", fontSize=7, textAnchor="end"))
     d.add(String(left + plot_w + 4, bottom + plot_h, "100%", fontSize=7))
@@ -352,9 +415,30 @@ def _volume_drawing(volume, monthly, width=480, height=170):
     if points:
         upper = [(x, bottom + plot_h * t["high"]) for x, t in points]
         lower = [(x, bottom + plot_h * t["low"]) for x, t in reversed(points)]
-        d.add(Polygon([c for xy in upper + lower for c in xy], fillColor=band, fillOpacity=0.45, strokeColor=None))
-        d.add(PolyLine([c for x, t in points for c in (x, bottom + plot_h * t["value"])], strokeColor=navy, strokeWidth=1.5))
-    d.add(String(left, height - 10, "Crisis encounters per month (bars); share without arrest with its 95% interval (line, band)", fontSize=7.5))
+        d.add(
+            Polygon(
+                [c for xy in upper + lower for c in xy],
+                fillColor=band,
+                fillOpacity=0.45,
+                strokeColor=None,
+            )
+        )
+        d.add(
+            PolyLine(
+                [c for x, t in points for c in (x, bottom + plot_h * t["value"])],
+                strokeColor=navy,
+                strokeWidth=1.5,
+            )
+        )
+    d.add(
+        String(
+            left,
+            height - 10,
+            "Crisis encounters per month (bars); share without arrest with its 95% interval "
+            "(line, band)",
+            fontSize=7.5,
+        )
+    )
     return d
 
 
@@ -446,7 +530,10 @@ def pdf(c: Contents) -> bytes:
         ),
         table(
             ["Component", "Avoided", "Unit cost", "Amount", "How"],
-            [[r[0], f"{r[1]:,.1f}", money(r[2], c.currency), money(r[3], c.currency), r[4]] for r in _cost_rows(c)],
+            [
+                [r[0], f"{r[1]:,.1f}", money(r[2], c.currency), money(r[3], c.currency), r[4]]
+                for r in _cost_rows(c)
+            ],
             [1.6 * inch, 0.7 * inch, 0.7 * inch, 0.8 * inch, 3.4 * inch],
         ),
         Spacer(1, 4),
@@ -470,7 +557,18 @@ def pdf(c: Contents) -> bytes:
         Spacer(1, 6),
         Paragraph(
             "Definitions and the cost model's sources: docs/metrics.md. Default unit costs: "
-            + "; ".join(f"{d.label} {d.value:g}" for k, d in DEFAULTS.items() if k in ("jail_booking", "er_visit", "inpatient_day", "ambulance_transport", "officer_hour"))
+            + "; ".join(
+                f"{d.label} {d.value:g}"
+                for k, d in DEFAULTS.items()
+                if k
+                in (
+                    "jail_booking",
+                    "er_visit",
+                    "inpatient_day",
+                    "ambulance_transport",
+                    "officer_hour",
+                )
+            )
             + ".",
             small,
         ),

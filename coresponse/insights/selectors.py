@@ -11,18 +11,19 @@ the policy lets the viewer see that category of (`privacy.selectors.agencies_all
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.db.models import Q, Sum
-from django.utils import timezone
 
 from coresponse.agencies.models import Agency, Role, Team
 from coresponse.dispatch.models import CallSource
 from coresponse.dispatch.selectors import AsOf, as_of, partner_programs
 from coresponse.insights import catalogue, charts, facts
-from coresponse.insights.metrics import cached_evaluate
 from coresponse.insights.filters import AGE_BANDS, Filters, Period
+from coresponse.insights.metrics import cached_evaluate
 from coresponse.insights.models import CallDay, EncounterFact
 from coresponse.people.models import RaceEthnicity, Sex
 from coresponse.privacy.selectors import memberships
@@ -214,7 +215,10 @@ DRILLDOWNS = {
     "involuntary_hold_rate": ({"involuntary_hold": True}, "mental_health"),
     "use_of_force_rate": ({"use_of_force": True}, "criminal_justice"),
     "officer_early_return_rate": ({"officer_early": True}, None),
-    "diversion_rate": ({"arrest_eligible": True, "arrest": False, "referred": True}, "criminal_justice"),
+    "diversion_rate": (
+        {"arrest_eligible": True, "arrest": False, "referred": True},
+        "criminal_justice",
+    ),
 }
 PRESETS = (
     ("30", "Last 30 days"),
@@ -373,9 +377,22 @@ def analysis_baseline(filters, kind):
     return baseline_period(filters, kind)
 
 
+def _remembered(question, build):
+    """`build()`, remembered until the facts are next rebuilt (the dashboard's tables)."""
+    refreshed = facts.last_refresh()
+    digest = hashlib.sha256(repr(question).encode()).hexdigest()
+    key = f"insights:views:{refreshed.pk if refreshed else 0}:{digest}"
+    got = cache.get(key)
+    if got is None:
+        got = build()
+        cache.set(key, got, timeout=facts.REFRESH_MINUTES * 60 * 2)
+    return got
+
+
 def dashboard(user, params) -> dict:
     """Everything the program manager's dashboard shows (raises FilterError on bad input)."""
     from coresponse.insights import analysis
+
     params = params.copy() if hasattr(params, "copy") else dict(params)
     today = as_of().today
     preset = params.get("preset", "")
@@ -393,13 +410,27 @@ def dashboard(user, params) -> dict:
     trend_key = params.get("trend", "arrest_avoided_rate")
     if trend_key not in analysis.TREND_RATES:
         trend_key = "arrest_avoided_rate"
-    trend = analysis.monthly(filters, trend_key)
-    volume = analysis.monthly_counts(filters)
-    breakdowns = [
-        analysis.breakdown(filters, "program", "By program"),
-        analysis.breakdown(filters, "source", "By call source"),
-        analysis.breakdown(filters, "district", "By district"),
-    ]
+    views = _remembered(
+        ("dashboard", trend_key, sorted(filters.query().items()), filters.program_ids),
+        lambda: {
+            "trend": analysis.monthly(filters, trend_key, fresh=False),
+            "volume": analysis.monthly_counts(filters, fresh=False),
+            "breakdowns": [
+                analysis.breakdown(filters, "program", "By program", fresh=False),
+                analysis.breakdown(filters, "source", "By call source", fresh=False),
+                analysis.breakdown(filters, "district", "By district", fresh=False),
+            ],
+            "equity": analysis.equity(filters, fresh=False),
+            "districts": list(
+                EncounterFact.objects.filter(program_id__in=[p.id for p in user_programs(user)])
+                .exclude(district="")
+                .values_list("district", flat=True)
+                .distinct()
+                .order_by("district")
+            ),
+        },
+    )
+    trend, volume, breakdowns = views["trend"], views["volume"], views["breakdowns"]
     return {
         "filters": filters,
         "query": filters.query(),
@@ -418,7 +449,7 @@ def dashboard(user, params) -> dict:
         "volume": volume,
         "volume_chart": charts.bar_chart(volume),
         "breakdowns": breakdowns,
-        "equity": analysis.equity(filters),
+        "equity": views["equity"],
         "outcomes": analysis.OUTCOMES,
         "cost": result.cost,
         "currency": currency,
@@ -429,12 +460,7 @@ def dashboard(user, params) -> dict:
         "agencies": list(
             Agency.objects.filter(programs__in=user_programs(user)).distinct().order_by("name")
         ),
-        "districts": list(
-            EncounterFact.objects.exclude(district="")
-            .values_list("district", flat=True)
-            .distinct()
-            .order_by("district")
-        ),
+        "districts": views["districts"],
         "presets": PRESETS,
         "preset": preset,
         "baselines": BASELINES,
@@ -471,9 +497,9 @@ def metric_rows(result, cis, changes, currency) -> list[MetricRow]:
                 formatted(d.key, m, currency),
                 "" if m.numerator is None else f"{m.numerator:,.0f}",
                 "" if m.denominator is None else f"{m.denominator:,.0f}",
-                f"{d.numerator} / {d.denominator}" if d.denominator and d.numerator else (
-                    d.numerator or d.denominator
-                ),
+                f"{d.numerator} / {d.denominator}"
+                if d.denominator and d.numerator
+                else (d.numerator or d.denominator),
                 _ci_text(d.key, cis.get(d.key)),
                 formatted(d.key, change.baseline, currency) if change else "",
                 change_text(change),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from coresponse.people.models import IdentityLink, Person
+from coresponse.people.models import IdentityLink, LinkModel, Person
 
 
 @admin.register(Person)
@@ -12,6 +12,17 @@ class PersonAdmin(admin.ModelAdmin):
 
 @admin.register(IdentityLink)
 class IdentityLinkAdmin(admin.ModelAdmin):
-    list_display = ["person_a", "person_b", "score", "status", "decided_by"]
+    list_display = ["person_a", "person_b", "score", "status", "source", "decided_by"]
     list_filter = ["status"]
     raw_id_fields = ["person_a", "person_b"]
+
+
+@admin.register(LinkModel)
+class LinkModelAdmin(admin.ModelAdmin):
+    """The trained versions of the linkage model (written by `coresponse link`)."""
+
+    list_display = ["version", "created_at", "backend", "records", "auto_threshold"]
+    readonly_fields = [f.name for f in LinkModel._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

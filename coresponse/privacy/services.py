@@ -5,6 +5,7 @@ Every write here is itself audited; `record` is how any app writes to the chain.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -166,7 +167,7 @@ def record_consent(
     if not categories or not purposes:
         raise ValidationError("a consent names at least one data category and one purpose")
     consent = Consent(
-        external_id=external_id or _next_id("C"),
+        external_id=external_id or _next_id("CN"),
         kind=kind,
         person=person,
         from_agency_id=person.agency_id,
@@ -239,7 +240,7 @@ def save_agreement(
     external_id: str = "",
 ) -> SharingAgreement:
     agreement = SharingAgreement(
-        external_id=external_id or _next_id("A"),
+        external_id=external_id or _next_id("MOU"),
         title=title,
         from_agency=from_agency,
         to_agency=to_agency,
@@ -334,5 +335,5 @@ def review_break_glass(grant: BreakGlass, *, by, outcome: str, note: str = "") -
 
 
 def _next_id(prefix: str) -> str:
-    stamp = timezone.localtime().strftime("%Y%m%d%H%M%S%f")
-    return f"{prefix}-{stamp}"
+    """A readable, unique id: CN-20261201-7F3A9C (the local day, then random hex)."""
+    return f"{prefix}-{timezone.localdate():%Y%m%d}-{secrets.token_hex(3).upper()}"

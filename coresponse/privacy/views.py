@@ -49,7 +49,7 @@ class ConsentForm(forms.Form):
     description = forms.CharField(
         required=False,
         max_length=500,
-        label="In the person's words (optional)",
+        label="In the person's words",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     signed_by = forms.CharField(max_length=200, label="Signed by")

@@ -44,6 +44,7 @@ def _verified_now(request, device) -> None:
     """A first second factor also verifies the session that made it."""
     if not request.user.is_verified():
         otp_login(request, device)
+    session_security.factors_changed(request, request.user)
 
 
 def _sign_in_history(user, limit: int = 8):
@@ -157,6 +158,7 @@ def totp_remove(request):
             request, "Your role requires a second factor: add a passkey before removing the app."
         )
     elif services.remove_totp(request.user, actor=request.user):
+        session_security.factors_changed(request, request.user)
         messages.success(request, "The authenticator app is removed.")
     return redirect("account")
 
@@ -211,6 +213,7 @@ def passkey_remove(request, pk: int):
             request, "Your role requires a second factor: add another before removing this one."
         )
     elif services.remove_passkey(request.user, pk, actor=request.user):
+        session_security.factors_changed(request, request.user)
         messages.success(request, "The passkey is removed.")
     return redirect("account")
 

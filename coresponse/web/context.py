@@ -58,7 +58,7 @@ SECTIONS = (
         {Role.OFFICER, Role.CLINICIAN, Role.PARAMEDIC, Role.PEER_SPECIALIST, Role.CASE_MANAGER},
     ),
     # Clerical review of identity links (web/review_selectors.py REVIEWER_ROLES).
-    ("Identity review", "review_queue", "/review/", {Role.AGENCY_ADMIN, Role.SUPERVISOR}),
+    ("Matches", "review_queue", "/review/", {Role.AGENCY_ADMIN, Role.SUPERVISOR}),
     # The trust pages (coresponse.privacy): the audit log and reviews, the agencies' MOUs.
     ("Audit", "privacy:audit_log", "/privacy/audit/", {Role.AUDITOR}),
     ("Agreements", "privacy:agreements", "/privacy/agreements/", {Role.AGENCY_ADMIN}),

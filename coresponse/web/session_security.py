@@ -109,6 +109,11 @@ def session_started(request, user) -> None:
     """At sign-in: the idle clock starts, and what second factor this user needs is noted."""
     request.session[LAST_SEEN] = time.time()
     request.session[LOCKED] = False
+    factors_changed(request, user)
+
+
+def factors_changed(request, user) -> None:
+    """Note again what second factor this user needs (after they added or removed one)."""
     factors = services.second_factors(user)
     request.session[FACTORS] = [factors.needed, factors.enrolled, time.time()]
 

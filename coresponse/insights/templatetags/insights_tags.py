@@ -25,7 +25,7 @@ def ci(interval):
 @register.simple_tag
 def query(base: dict, **changes) -> str:
     """The query string of `base` with `changes` (a value of '' removes the key)."""
-    merged = {**(base or {}), **{k: v for k, v in changes.items()}}
+    merged = {**(base or {}), **changes}
     return urlencode({k: v for k, v in merged.items() if v not in ("", None)})
 
 

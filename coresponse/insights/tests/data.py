@@ -108,9 +108,7 @@ def build() -> Data:
     )
     d.programs["p1"] = Program.objects.create(external_id="t-p1", name="P1", model="ride_along")
     d.programs["p1"].agencies.set([d.agencies["bhc"], d.agencies["pd"]])
-    d.programs["p2"] = Program.objects.create(
-        external_id="t-p2", name="P2", model="civilian_team"
-    )
+    d.programs["p2"] = Program.objects.create(external_id="t-p2", name="P2", model="civilian_team")
     d.programs["p2"].agencies.set([d.agencies["bhc"]])
 
     for username, role, agency in (
@@ -251,9 +249,7 @@ def build() -> Data:
         completed_at=done,
         outcome="unable_to_reach",
     )
-    FollowUp.objects.create(
-        external_id="t-f3", encounter=e4, person=d.persons["bob"], due_at=done
-    )
+    FollowUp.objects.create(external_id="t-f3", encounter=e4, person=d.persons["bob"], due_at=done)
     Enrollment.objects.create(
         external_id="t-n1",
         person=d.persons["ann"],
@@ -272,3 +268,67 @@ def build() -> Data:
         budget=budget, spent_on=date(2025, 4, 2), amount=Decimal(700), description="Staff"
     )
     return d
+
+
+def county(*, usable_passwords: bool = False, days: int = 30, seed: int = 7):
+    """The field tests' county (a user of every role, five people, three programs) with
+    `days` days of crisis calls before its last day, for pages, reports and screenshots."""
+    import random
+
+    from coresponse.field.tests.world import LAST_DAY, build_world
+
+    w = build_world(usable_passwords=usable_passwords)
+    rng = random.Random(seed)
+    programs, persons = list(w.programs.values()), list(w.persons.values())
+    team_of = {t.program_id: t for t in w.teams.values()}
+    outcomes = (
+        {"disposition": "resolved_on_scene"},
+        {"disposition": "resolved_on_scene"},
+        {"disposition": "referred"},
+        {"disposition": "voluntary_transport_er", "er_transport": True},
+        {"disposition": "involuntary_hold", "involuntary_hold": True},
+        {"disposition": "arrest", "arrest": True, "arrest_eligible": True},
+    )
+    calls, encounters, assignments = [], [], []
+    for day in range(1, days):
+        for n in range(rng.randint(4, 15)):
+            received = LAST_DAY - timedelta(days=day, minutes=rng.randint(0, 20 * 60))
+            program = rng.choice(programs)
+            calls.append(
+                Call(
+                    external_id=f"H-{day:02}-{n:02}",
+                    received_at=received,
+                    source=rng.choice(["911", "911", "988"]),
+                    call_type="Welfare check",
+                    district=rng.choice(["North", "South"]),
+                    program=program,
+                )
+            )
+    Call.objects.bulk_create(calls)
+    for call in calls:
+        if rng.random() < 0.7:
+            on_scene = call.received_at + timedelta(minutes=rng.randint(6, 35))
+            encounters.append(
+                Encounter(
+                    external_id=f"EH-{call.external_id}",
+                    call=call,
+                    person=rng.choice(persons),
+                    program=call.program,
+                    kind="crisis",
+                    dispatched_at=call.received_at + timedelta(minutes=2),
+                    on_scene_at=on_scene,
+                    cleared_at=on_scene + timedelta(minutes=rng.randint(20, 90)),
+                    services=["assessment"],
+                    **rng.choice(outcomes),
+                )
+            )
+            assignments.append(
+                Assignment(
+                    call=call,
+                    team=team_of[call.program_id],
+                    dispatched_at=call.received_at + timedelta(minutes=2),
+                )
+            )
+    Encounter.objects.bulk_create(encounters)
+    Assignment.objects.bulk_create(assignments)
+    return w

@@ -43,7 +43,11 @@ def test_metrics_api_equals_the_command_line(live_server):
     call_command("metrics", "--from", "2025-03-01", "--to", "2025-03-31", stdout=out)
     assert body == json.loads(out.getvalue())
     assert list(body["metrics"]) == list(catalogue.KEYS)
-    assert body["metrics"]["arrest_avoided_rate"] == {"value": 0.8, "numerator": 4, "denominator": 5}
+    assert body["metrics"]["arrest_avoided_rate"] == {
+        "value": 0.8,
+        "numerator": 4,
+        "denominator": 5,
+    }
 
     # Without `to`, the period runs to the data's last day (the newest call, April 1).
     status, body = get(

@@ -135,13 +135,17 @@ def test_compute_keeps_the_period_api(d):
 
 def test_csv_and_table_formats(d):
     out = StringIO()
-    call_command("metrics", "--from", "2025-03-01", "--to", "2025-03-31", "--format", "csv", stdout=out)
+    call_command(
+        "metrics", "--from", "2025-03-01", "--to", "2025-03-31", "--format", "csv", stdout=out
+    )
     lines = out.getvalue().splitlines()
     assert lines[0] == "key,value,numerator,denominator"
     assert "arrest_avoided_rate,0.8,4,5" in lines
     assert len(lines) == 1 + len(catalogue.KEYS)
     out = StringIO()
-    call_command("metrics", "--from", "2025-03-01", "--to", "2025-03-31", "--format", "table", stdout=out)
+    call_command(
+        "metrics", "--from", "2025-03-01", "--to", "2025-03-31", "--format", "table", stdout=out
+    )
     assert "diversion_rate" in out.getvalue() and "0.5000" in out.getvalue()
 
 
@@ -164,3 +168,11 @@ def test_percentiles():
     assert h.median() == 90  # (60 + 120) / 2
     assert h.percentile(0.9) == 600
     assert Histogram(()).median() is None
+
+
+def test_every_key_is_defined_in_the_docs():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "metrics.md").read_text()
+    for key in catalogue.KEYS:
+        assert f"| `{key}` |" in text, f"docs/metrics.md does not define {key}"

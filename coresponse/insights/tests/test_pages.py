@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from coresponse.web.tests.factories import build_county
+from coresponse.field.tests.world import build_world
 
 ALLOWED = {"supervisor", "manager", "admin"}
 EVERY_USER = (
@@ -24,7 +24,7 @@ PERIOD = {"from": "2026-10-01", "to": "2026-10-31"}
 
 @pytest.fixture
 def county(db):
-    return build_county()
+    return build_world()
 
 
 @pytest.fixture

@@ -13,14 +13,11 @@ from pypdf import PdfReader
 from coresponse.insights import reports
 from coresponse.insights.filters import Filters
 from coresponse.insights.tests import data as testdata
-from coresponse.web.tests.factories import add_history, build_county
 
 
 @pytest.fixture
 def county(db):
-    w = build_county()
-    add_history(w)  # a month of encounters: groups big enough to show
-    return w
+    return testdata.county()  # a month of encounters: groups big enough to show
 
 
 def pdf_text(content: bytes) -> str:
@@ -39,7 +36,10 @@ def test_pdf_holds_the_figures_and_the_sections(county):
     assert "October 1, 2026 to October 31, 2026" in text
     assert f"{m['responses'].value:,}" in text
     assert f"{m['arrest_avoided_rate'].value * 100:.0f}%" in text
-    numerator, denominator = m["arrest_avoided_rate"].numerator, m["arrest_avoided_rate"].denominator
+    numerator, denominator = (
+        m["arrest_avoided_rate"].numerator,
+        m["arrest_avoided_rate"].denominator,
+    )
     assert f"{numerator:,} / {denominator:,}" in text
     for heading in ("Headline figures", "Who the program served", "Cost model",
                     "Evaluation pack", "Every metric"):  # fmt: skip
@@ -79,7 +79,9 @@ def test_excel_has_a_sheet_per_section(county):
 def test_report_command_writes_the_file(county, tmp_path):
     out = tmp_path / "board.pdf"
     stdout = StringIO()
-    call_command("report", "--from", "2026-10-01", "--to", "2026-10-31", "--out", str(out), stdout=stdout)
+    call_command(
+        "report", "--from", "2026-10-01", "--to", "2026-10-31", "--out", str(out), stdout=stdout
+    )
     assert out.read_bytes().startswith(b"%PDF") and "Wrote" in stdout.getvalue()
     assert "October 31, 2026" in pdf_text(out.read_bytes())
     with pytest.raises(CommandError, match="must end in .pdf, .csv or .xlsx"):

@@ -64,12 +64,16 @@ def spark_session():
     master = getattr(settings, "SPARK_MASTER", None) or os.environ.get(
         "CORESPONSE_SPARK_MASTER", "local[2]"
     )
+    # On one machine a few partitions beat Spark's 200: each costs a task per stage.
+    partitions = os.environ.get(
+        "CORESPONSE_SPARK_PARTITIONS", "2" if master.startswith("local") else "200"
+    )
     return (
         SparkSession.builder.master(master)
         .appName("coresponse-linkage")
         .config("spark.jars", similarity_jar_location())
-        .config("spark.sql.shuffle.partitions", "8")
-        .config("spark.default.parallelism", "8")
+        .config("spark.sql.shuffle.partitions", partitions)
+        .config("spark.default.parallelism", partitions)
         .config("spark.ui.enabled", "false")
         .config("spark.driver.memory", os.environ.get("CORESPONSE_SPARK_MEMORY", "2g"))
         .getOrCreate()

@@ -52,6 +52,12 @@ def test_swapped_day_and_month_is_named_in_the_reasons(smith):
     assert "day and month swapped" in pd.why
 
 
+def test_first_and_last_name_the_wrong_way_round(smith):
+    (best, *_) = matching.find(first_name="Smith", last_name="Robert", dob="1974-03-02")
+    assert best.person.pk in (smith["pd"].pk, smith["bhc"].pk)
+    assert "first and last names swapped" in best.why
+
+
 def test_missing_fields_are_no_evidence(smith):
     by_phone = matching.find(phone="(970) 555-0142", limit=5)
     assert {smith["pd"].pk, smith["bhc"].pk, smith["ems"].pk} == {m.person.pk for m in by_phone}
@@ -70,7 +76,9 @@ def test_limit_exclude_and_minimum_score(smith):
 
 def test_a_lookup_is_a_handful_of_indexed_queries(smith, django_assert_max_num_queries):
     matching.current_model(refresh=True)
-    with django_assert_max_num_queries(5):
+    wanted = matching.lookup_keys("Bob", "Smith", "1974-03-02", "9705550142", "1423 Elm St, X, CO 80521")
+    assert len(matching.key_queries(wanted)) == 6  # one per blocking rule the fields allow
+    with django_assert_max_num_queries(6):  # and nothing else (the model is cached)
         matching.find(first_name="Bob", last_name="Smith", dob="1974-03-02",
                       phone="9705550142", address="1423 Elm St, Riverton, CO 80521")  # fmt: skip
 

@@ -158,6 +158,15 @@ def test_sign_in_with_a_passkey_from_a_virtual_authenticator(live_server, phone)
     assert stored["credentials"][0]["signCount"] >= 1
     assert Passkey.objects.get().sign_count == stored["credentials"][0]["signCount"]
 
+    # The phone menu: the account, Lock and Sign out.
+    page.locator(".nav-narrow summary").click()
+    panel = page.locator(".nav-panel")
+    assert panel.get_by_role("link", name="Lock").is_visible()
+    assert panel.get_by_role("link", name="Amara Bello").get_attribute("href") == "/account/"
+    page.screenshot(path=str(shell.SHOTS / "account-menu-phone.png"))
+    panel.get_by_role("link", name="Lock").click()
+    page.wait_for_url(re.compile(r".*/lock/\?by=user&next=%2F$"))
+
 
 def test_the_sixth_try_is_refused_in_the_browser(live_server, phone):
     build_county(usable_passwords=True)

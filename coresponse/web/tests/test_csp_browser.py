@@ -75,12 +75,8 @@ def crawl(page, base: str, everyone: set[str]) -> tuple[dict[str, list[str]], in
         mine.add(key)
         everyone.add(key)
         console.clear()
-        import time as _t
-
-        _s = _t.time()
         try:
             response = page.goto(base + path, wait_until="domcontentloaded")
-            print(f"{_t.time() - _s:.2f} {path}")
         except Exception:  # a download, or a page that navigates away while loading
             continue
         kind = (response.headers.get("content-type") or "") if response else ""
@@ -102,7 +98,7 @@ def crawl(page, base: str, everyone: set[str]) -> tuple[dict[str, list[str]], in
 
 def test_no_page_of_any_role_breaks_the_content_security_policy(live_server, browser):
     county = build_county(usable_passwords=True)
-    add_history(county, days=5)
+    add_history(county, days=3)
     base = live_server.url
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     context.add_init_script(RECORD)
@@ -132,7 +128,6 @@ def test_no_page_of_any_role_breaks_the_content_security_policy(live_server, bro
                 problems[f"anonymous {path}"] = violations
     finally:
         context.close()
-    print(pages)
     assert all(count >= 5 for count in pages.values()), pages  # the crawl really went places
     report = "\n".join(f"{where}:\n    " + "\n    ".join(v) for where, v in problems.items())
     assert not problems, f"Content-Security-Policy violations:\n{report}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -64,7 +63,9 @@ class Command(BaseCommand):
             writer = csv.writer(self.stdout, lineterminator="\n")
             writer.writerow(["key", "value", "numerator", "denominator"])
             for key, m in data["metrics"].items():
-                writer.writerow([key, _cell(m["value"]), _cell(m["numerator"]), _cell(m["denominator"])])
+                writer.writerow(
+                    [key, _cell(m["value"]), _cell(m["numerator"]), _cell(m["denominator"])]
+                )
         else:
             self._table(data, result)
 
@@ -76,7 +77,13 @@ class Command(BaseCommand):
         for key, m in data["metrics"].items():
             d = catalogue.definition(key)
             rows.append(
-                (key, _shown(m["value"], d.unit), _cell(m["numerator"]), _cell(m["denominator"]), d.unit)
+                (
+                    key,
+                    _shown(m["value"], d.unit),
+                    _cell(m["numerator"]),
+                    _cell(m["denominator"]),
+                    d.unit,
+                )
             )
         widths = [max(len(r[i]) for r in rows) for i in range(5)]
         for i, row in enumerate(rows):

@@ -17,7 +17,16 @@ from django.utils import timezone
 from coresponse.dispatch.models import Call
 from coresponse.dispatch.services.triage import triage_calls
 from coresponse.interop.bundle import BundleError, MemorySource, import_bundle
-from coresponse.interop.synthetic import UNTIL, care, finance, generate, live, roster, write
+from coresponse.interop.synthetic import (
+    UNTIL,
+    care,
+    finance,
+    generate,
+    identity,
+    live,
+    roster,
+    write,
+)
 
 
 def _day(text: str) -> date:
@@ -90,6 +99,7 @@ class Command(BaseCommand):
         finance.build(until=until)  # the cost model's unit costs, grant applications
         care_counts = care.build(until=until)  # the directory, referral steps, plans, outreach
         demo += care.demo_users()
+        demo += identity.build()  # the records steward who reviews identity links
         triage_started = time.perf_counter()
         triaged = triage_calls(Call.objects.all()).total()
         triage_seconds = time.perf_counter() - triage_started
