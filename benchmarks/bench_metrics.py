@@ -98,7 +98,7 @@ def _build(args, scratch: Path) -> dict:
     )
     mapping = load_mapping(ROOT / "docs" / "cad-mappings" / "seattle.toml")
     import_calls(path, mapping, triage=True)
-    path.unlink()
+    path.unlink(missing_ok=True)
     counts.pop("identity_truth.csv", None)
     counts["build_seconds"] = round(time.perf_counter() - started)
     print(f"built in {counts['build_seconds']} s: {counts}", file=sys.stderr)

@@ -173,7 +173,7 @@ STORAGES = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 8 * 60 * 60  # one shift at most, however active
+SESSION_COOKIE_AGE = 8 * 60 * 60  # one shift at most, however active (web/session_security.py)
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True  # no script reads it: forms carry the token

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 urlpatterns = [
     # One way to sign in, with the lockout and the second factor: the admin's own form is not.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    path("admin/password_change/", RedirectView.as_view(pattern_name="account_password")),
     path("admin/", admin.site.urls),
     # The OpenAPI document and its Swagger UI (docs/api.md); /api/v1/schema/ and /api/v1/docs/
     # redirect here.
@@ -30,3 +31,5 @@ urlpatterns = [
     path("transparency/", include("coresponse.insights.public_urls")),
     path("", include("coresponse.web.urls")),
 ]
+
+handler404 = "coresponse.web.views.not_found"

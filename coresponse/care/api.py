@@ -32,6 +32,7 @@ from coresponse.field.api import (
     KeyReused,
     Problem,
     Unauthenticated,
+    as_id,
     keyed,
     no_store,
     rendered,
@@ -312,8 +313,8 @@ class RecordDetailView(APIView):
         },
         tags=["field"],
     )
-    def patch(self, request, pk: int):
-        encounter = get_object_or_404(visible_encounters(request.user), pk=pk)
+    def patch(self, request, pk: str):
+        encounter = get_object_or_404(visible_encounters(request.user), pk=as_id(pk))
 
         def perform():
             data = request.data if isinstance(request.data, dict) else None

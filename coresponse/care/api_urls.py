@@ -7,7 +7,7 @@ from coresponse.care import api
 urlpatterns = [
     path("field/profile/", api.FieldProfileView.as_view(), name="field-profile"),
     path("field/records/", api.RecordListView.as_view(), name="field-records"),
-    path("field/records/<int:pk>/", api.RecordDetailView.as_view(), name="field-record"),
+    path("field/records/<str:pk>/", api.RecordDetailView.as_view(), name="field-record"),
     path("field/outreach/", api.OutreachMineView.as_view(), name="field-outreach"),
     path("care/resources/", api.ResourceListView.as_view(), name="care-resources"),
 ]

@@ -56,11 +56,14 @@ _Problem = inline_serializer(
 _Invalid = OpenApiResponse(
     {
         "type": "object",
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        # Field errors are lists of messages; a body that is not JSON at all gets `detail`.
+        "additionalProperties": {
+            "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
+        },
         "example": {"priority": ["Priority is 1 (most urgent) to 5."]},
     },
     description="Invalid input: an object keyed by field name (or `non_field_errors`), each "
-    "with a list of messages.",
+    "with a list of messages; or `detail` when the body is not JSON.",
 )
 _KeyReused = OpenApiResponse(
     _Problem, description="The Idempotency-Key was already used for a different request."
@@ -124,7 +127,12 @@ def filter_calls(calls, filters: dict):
     list=extend_schema(
         summary="List the calls you may see, newest first",
         parameters=[CallFilterSerializer],
-        responses={200: CallSerializer(many=True), 400: _Invalid, 401: _Unauthenticated},
+        responses={
+            200: CallSerializer(many=True),
+            400: _Invalid,
+            401: _Unauthenticated,
+            404: OpenApiResponse(_Problem, description="No such page of results."),
+        },
     ),
     retrieve=extend_schema(
         summary="One call with its triage",

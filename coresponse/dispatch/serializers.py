@@ -13,6 +13,7 @@ from coresponse.dispatch.models import Call, CallSource, Recommendation, TriageR
 from coresponse.dispatch.services import intake
 
 # A CAD's clock may run a little ahead of ours; beyond this a received time is a mistake.
+EARLIEST_YEAR = 1970  # before it, times are typos (and zones have odd historic offsets)
 CLOCK_SKEW = timedelta(minutes=5)
 
 
@@ -201,6 +202,10 @@ class CallWriteSerializer(serializers.Serializer):
     def validate_received_at(self, value):
         if value > timezone.now() + CLOCK_SKEW:
             raise serializers.ValidationError("A call cannot be received in the future.")
+        if value.year < EARLIEST_YEAR:
+            raise serializers.ValidationError(
+                f"A call received before {EARLIEST_YEAR} is a typo, not a call for service."
+            )
         return value
 
     def validate_call_type(self, value):

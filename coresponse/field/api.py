@@ -37,7 +37,10 @@ Problem = inline_serializer(
 Invalid = OpenApiResponse(
     {
         "type": "object",
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        # Messages by key; a body that is not JSON at all answers {"detail": "..."}.
+        "additionalProperties": {
+            "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
+        },
         "example": {"values.notes.substance_use": ["your role may not record substance use"]},
     },
     description="The record cannot be saved as sent: messages by key. Nothing was saved; the "
@@ -75,6 +78,14 @@ def idempotency_key(request) -> str:
             {"Idempotency-Key": ["Use 1 to 64 printable characters without spaces."]}
         )
     return key
+
+
+def as_id(text: str) -> int:
+    """A path's id; anything but a whole number finds nothing (a JSON 404, not a routing one)."""
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return 0
 
 
 def rendered(data) -> str:
@@ -179,10 +190,10 @@ class AssignmentStatusView(APIView):
         },
         tags=["field"],
     )
-    def post(self, request, pk: int):
+    def post(self, request, pk: str):
         assignment = (
             Assignment.objects.select_related("team", "call")
-            .filter(pk=pk, team__members=request.user)
+            .filter(pk=as_id(pk), team__members=request.user)
             .first()
         )
         if assignment is None:

@@ -7,7 +7,7 @@ from coresponse.field import api
 urlpatterns = [
     path("field/work/", api.FieldWorkView.as_view(), name="field-work"),
     path(
-        "field/assignments/<int:pk>/status/",
+        "field/assignments/<str:pk>/status/",
         api.AssignmentStatusView.as_view(),
         name="field-status",
     ),

@@ -106,7 +106,7 @@ class LineChart:
         return (self.minimum + self.maximum) / 2
 
 
-def _axis(lowest: float, highest: float) -> tuple[float, float]:
+def axis(lowest: float, highest: float) -> tuple[float, float]:
     """A round axis range around the data: tenths, or finer for a narrow range near 0."""
     step = 0.1 if highest - lowest > 0.05 or highest > 0.2 else 0.01
     low = math.floor(max(0.0, lowest) / step) * step
@@ -123,7 +123,7 @@ def line_chart(series: list[dict], width: int = 720, height: int = 180) -> LineC
     top, bottom = 6, 6
     plot_h = height - top - bottom
     values = [v for s in series for v in (s["low"], s["high"], s["value"]) if v is not None]
-    low, high = _axis(min(values, default=0.0), max(values, default=1.0))
+    low, high = axis(min(values, default=0.0), max(values, default=1.0))
     chart = LineChart(width, height, maximum=high, minimum=low)
     n = max(len(series), 1)
     slot = width / n

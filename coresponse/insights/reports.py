@@ -18,6 +18,7 @@ from datetime import date
 from django.utils import timezone
 
 from coresponse.insights import analysis, catalogue, evaluation
+from coresponse.insights.charts import axis as _axis
 from coresponse.insights.costs import DEFAULTS
 from coresponse.insights.filters import Filters
 from coresponse.insights.metrics import cached_evaluate
@@ -371,28 +372,11 @@ def xlsx(c: Contents) -> bytes:
 # --- PDF ----------------------------------------------------------------------------------------
 
 
-def _volume_drawing(volume, monthly, width=480, height=170):
-    """Monthly crisis encounters as bars, the share without arrest as a line with its interval."""
-    from reportlab.graphics.shapes import Drawing, Line, Polygon, PolyLine, Rect, String
-    from reportlab.lib import colors
+def _month_labels(d, months, left, bottom, slot):
+    from reportlab.graphics.shapes import String
 
-    teal, navy, band = (
-        colors.HexColor("#0b6b70"),
-        colors.HexColor("#0f2a3d"),
-        colors.HexColor("#f2b35b"),
-    )
-    d = Drawing(width, height)
-    left, bottom, plot_w, plot_h = 40, 30, width - 80, height - 50
-    n = max(len(volume), 1)
-    slot = plot_w / n
-    top = max((v for _, v in volume), default=0) or 1
-    d.add(Line(left, bottom, left + plot_w, bottom, strokeColor=colors.HexColor("#7b8a94")))
-    for i, (month, count) in enumerate(volume):
-        hidden = 0 < count < analysis.MIN_CELL
-        h = 0 if hidden else plot_h * count / top
-        d.add(
-            Rect(left + i * slot + 2, bottom, max(slot - 4, 1), h, fillColor=teal, strokeColor=None)
-        )
+    n = max(len(months), 1)
+    for i, month in enumerate(months):
         if i % max(1, n // 6) == 0:
             d.add(
                 String(
@@ -403,40 +387,91 @@ def _volume_drawing(volume, monthly, width=480, height=170):
                     textAnchor="middle",
                 )
             )
-    d.add(String(left - 4, bottom + plot_h, f"{top:,}", fontSize=7, textAnchor="end"))
+
+
+def _bars_drawing(volume, width=480, height=130):
+    """Crisis encounters per month (months of 1-10 encounters hidden)."""
+    from reportlab.graphics.shapes import Drawing, Line, Rect, String
+    from reportlab.lib import colors
+
+    d = Drawing(width, height)
+    left, bottom, plot_w, plot_h = 40, 22, width - 60, height - 40
+    slot = plot_w / max(len(volume), 1)
+    top = max((v for _, v in volume), default=0) or 1
+    d.add(Line(left, bottom, left + plot_w, bottom, strokeColor=colors.HexColor("#7b8a94")))
+    for i, (_, count) in enumerate(volume):
+        h = 0 if 0 < count < analysis.MIN_CELL else plot_h * count / top
+        d.add(
+            Rect(
+                left + i * slot + 2,
+                bottom,
+                max(slot - 4, 1),
+                h,
+                fillColor=colors.HexColor("#0b6b70"),
+                strokeColor=None,
+            )
+        )
+    _month_labels(d, [m for m, _ in volume], left, bottom, slot)
+    d.add(String(left - 4, bottom + plot_h - 3, f"{top:,}", fontSize=7, textAnchor="end"))
     d.add(String(left - 4, bottom, "0", fontSize=7, textAnchor="end"))
-    d.add(String(left + plot_w + 4, bottom + plot_h, "100%", fontSize=7))
-    d.add(String(left + plot_w + 4, bottom, "0%", fontSize=7))
+    d.add(String(left, height - 10, "Crisis encounters per month", fontSize=8))
+    return d
+
+
+def _line_drawing(monthly, width=480, height=130):
+    """The share without arrest per month, its 95% interval as a band."""
+    from reportlab.graphics.shapes import Drawing, Line, Polygon, PolyLine, String
+    from reportlab.lib import colors
+
+    d = Drawing(width, height)
+    left, bottom, plot_w, plot_h = 40, 22, width - 60, height - 40
+    slot = plot_w / max(len(monthly), 1)
+    shown = [t for t in monthly if t["value"] is not None and t["denominator"] >= analysis.MIN_CELL]
+    low, high = _axis(
+        min((t["low"] for t in shown), default=0.0), max((t["high"] for t in shown), default=1.0)
+    )
+
+    def y_of(share):
+        return bottom + plot_h * (min(max(share, low), high) - low) / (high - low)
+
+    for share in (low, (low + high) / 2, high):
+        d.add(
+            Line(
+                left,
+                y_of(share),
+                left + plot_w,
+                y_of(share),
+                strokeColor=colors.HexColor("#dde3e7"),
+            )
+        )
+        d.add(String(left - 4, y_of(share) - 2, f"{share:.0%}", fontSize=7, textAnchor="end"))
     points = [
         (left + i * slot + slot / 2, t)
         for i, t in enumerate(monthly)
-        if t["value"] is not None and not (0 < t["denominator"] < analysis.MIN_CELL)
+        if t["value"] is not None and t["denominator"] >= analysis.MIN_CELL
     ]
     if points:
-        upper = [(x, bottom + plot_h * t["high"]) for x, t in points]
-        lower = [(x, bottom + plot_h * t["low"]) for x, t in reversed(points)]
+        upper = [(x, y_of(t["high"])) for x, t in points]
+        lower = [(x, y_of(t["low"])) for x, t in reversed(points)]
         d.add(
             Polygon(
                 [c for xy in upper + lower for c in xy],
-                fillColor=band,
+                fillColor=colors.HexColor("#f2b35b"),
                 fillOpacity=0.45,
                 strokeColor=None,
             )
         )
         d.add(
             PolyLine(
-                [c for x, t in points for c in (x, bottom + plot_h * t["value"])],
-                strokeColor=navy,
+                [c for x, t in points for c in (x, y_of(t["value"]))],
+                strokeColor=colors.HexColor("#0f2a3d"),
                 strokeWidth=1.5,
             )
         )
+    _month_labels(d, [t["label"] for t in monthly], left, bottom, slot)
     d.add(
         String(
-            left,
-            height - 10,
-            "Crisis encounters per month (bars); share without arrest with its 95% interval "
-            "(line, band)",
-            fontSize=7.5,
+            left, height - 10, "Share without arrest per month, with its 95% interval", fontSize=8
         )
     )
     return d
@@ -452,7 +487,10 @@ def pdf(c: Contents) -> bytes:
     styles = getSampleStyleSheet()
     small = ParagraphStyle("small", parent=styles["BodyText"], fontSize=7.5, leading=9.5)
     body = ParagraphStyle("body", parent=styles["BodyText"], fontSize=9, leading=12)
-    h2 = ParagraphStyle("h2", parent=styles["Heading2"], textColor=colors.HexColor("#0f2a3d"))
+    h2 = ParagraphStyle(
+        "h2", parent=styles["Heading2"], textColor=colors.HexColor("#0f2a3d"), keepWithNext=1
+    )
+    h3 = ParagraphStyle("h3", parent=body, fontName="Helvetica-Bold", keepWithNext=1)
     grid = TableStyle(
         [
             ("FONT", (0, 0), (-1, -1), "Helvetica", 7.5),
@@ -500,7 +538,12 @@ def pdf(c: Contents) -> bytes:
             [1.5 * inch, 0.7 * inch, 1.3 * inch, 1.0 * inch, 0.7 * inch, 2.0 * inch],
         )
     )
-    story += [Spacer(1, 10), _volume_drawing(c.volume, c.monthly), Spacer(1, 6)]
+    story += [
+        Spacer(1, 10),
+        _bars_drawing(c.volume),
+        _line_drawing(c.monthly),
+        Spacer(1, 6),
+    ]
     story += [Paragraph("Who the program served: outcomes by group", h2)]
     for t in c.equity:
         header = ["Group", "Encounters"] + [label for _, label, *_ in analysis.OUTCOMES]
@@ -517,7 +560,7 @@ def pdf(c: Contents) -> bytes:
                     else "—"
                 )
             rows.append(row)
-        story += [Paragraph(t.title, body), table(header, rows), Spacer(1, 6)]
+        story += [Paragraph(t.title, h3), table(header, rows), Spacer(1, 6)]
     cost = c.result.cost
     story += [
         Paragraph("Cost model", h2),

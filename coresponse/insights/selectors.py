@@ -11,6 +11,7 @@ the policy lets the viewer see that category of (`privacy.selectors.agencies_all
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -34,6 +35,13 @@ INSIGHTS_ROLES = frozenset({Role.PROGRAM_MANAGER, Role.SUPERVISOR, Role.AGENCY_A
 
 def can_view(user) -> bool:
     return any(m.role in INSIGHTS_ROLES for m in memberships(user))
+
+
+def sees_small_cells(user) -> bool:
+    """Program managers see groups of fewer than 11 people (marked); for supervisors and agency
+    admins, who may not see the clinical records behind them, they are hidden as in a shared
+    report."""
+    return any(m.role == Role.PROGRAM_MANAGER for m in memberships(user))
 
 
 def user_programs(user):
@@ -431,6 +439,11 @@ def dashboard(user, params) -> dict:
         },
     )
     trend, volume, breakdowns = views["trend"], views["volume"], views["breakdowns"]
+    equity = views["equity"]
+    small_cells = sees_small_cells(user)
+    if not small_cells:
+        breakdowns = [analysis.suppress(copy.deepcopy(t)) for t in breakdowns]
+        equity = [analysis.suppress(copy.deepcopy(t)) for t in equity]
     return {
         "filters": filters,
         "query": filters.query(),
@@ -449,7 +462,8 @@ def dashboard(user, params) -> dict:
         "volume": volume,
         "volume_chart": charts.bar_chart(volume),
         "breakdowns": breakdowns,
-        "equity": views["equity"],
+        "equity": equity,
+        "small_cells": small_cells,
         "outcomes": analysis.OUTCOMES,
         "cost": result.cost,
         "currency": currency,

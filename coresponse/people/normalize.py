@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import jellyfish
@@ -247,15 +247,27 @@ def address_key(parts: Address) -> str:
     return f"{parts.house} {parts.postcode}" if parts.house and parts.postcode else ""
 
 
+# Names, dates and addresses repeat across hundreds of thousands of records: an import computes
+# each distinct value's key once.
+_first_key = lru_cache(maxsize=65_536)(first_key)
+_last_key = lru_cache(maxsize=262_144)(last_key)
+_dob_key = lru_cache(maxsize=65_536)(dob_key)
+
+
+@lru_cache(maxsize=262_144)
+def _address_key(text) -> str:
+    return address_key(address(text))
+
+
 def person_keys(first, last, dob: date | None, phone, street_address) -> tuple[str, ...]:
     """(first_key, last_key, dob_key, phone_key, address_key): the indexed blocking keys of a
     Person, in the order of KEY_FIELDS."""
     return (
-        first_key(first),
-        last_key(last),
-        dob_key(dob),
+        _first_key(first or ""),
+        _last_key(last or ""),
+        _dob_key(dob),
         phone_key(phone),
-        address_key(address(street_address)),
+        _address_key(street_address or ""),
     )
 
 

@@ -14,6 +14,7 @@ know who acts and may import the privacy layer.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -71,11 +72,13 @@ def link_later(person_ids: Iterable[int]) -> None:
 
 @transaction.atomic
 def create_person(**fields) -> Person:
-    """A new person record (fields as on Person); linked to the other agencies' records of the
-    same human within seconds of the commit."""
+    """A new person record (fields as on Person; an external id is made when none is given);
+    linked to the other agencies' records of the same human within seconds of the commit."""
     person = Person(**fields)
+    if not person.external_id:  # a record made here, not imported: an id of its own
+        person.external_id = f"{person.agency.external_id}-{uuid.uuid4().hex[:12]}"
     apply_keys(person)
-    person.full_clean(exclude=["external_id"] if not person.external_id else None)
+    person.full_clean()
     person.save()
     link_later([person.pk])
     return person

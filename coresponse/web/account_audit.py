@@ -24,7 +24,8 @@ def logged_in(sender, request, user, **kwargs):
 
 def logged_out(sender, request, user, **kwargs):
     if user is not None:
-        record(user, "logout", object_type="user", object_id=user.pk, detail="signed out")
+        detail = getattr(request, "sign_out_reason", "signed out") if request else "signed out"
+        record(user, "logout", object_type="user", object_id=user.pk, detail=detail)
 
 
 def login_failed(sender, credentials, request=None, **kwargs):

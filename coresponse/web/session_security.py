@@ -15,6 +15,7 @@ import functools
 import time
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -24,6 +25,7 @@ from coresponse.agencies import services
 from coresponse.privacy.services import record
 
 LAST_SEEN = "coresponse_last_seen"
+SIGNED_IN_AT = "coresponse_signed_in_at"
 LOCKED = "coresponse_locked"
 FACTORS = "coresponse_factors"  # [needed, enrolled, checked at]
 POLL_HEADER = "X-Coresponse-Poll"
@@ -107,7 +109,7 @@ def unlock_session(request) -> None:
 
 def session_started(request, user) -> None:
     """At sign-in: the idle clock starts, and what second factor this user needs is noted."""
-    request.session[LAST_SEEN] = time.time()
+    request.session[LAST_SEEN] = request.session[SIGNED_IN_AT] = time.time()
     request.session[LOCKED] = False
     factors_changed(request, user)
 
@@ -126,6 +128,18 @@ class IdleLockMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and hasattr(request, "session"):
             session, now = request.session, time.time()
+            started = session.get(SIGNED_IN_AT)
+            if started is not None and now - started > settings.SESSION_COOKIE_AGE:
+                # A session lasts one shift however active it is: then a new sign-in.
+                hours = settings.SESSION_COOKIE_AGE / 3600
+                request.sign_out_reason = f"session ended after {hours:g} hours"
+                logout(request)
+                return _send_to(
+                    request,
+                    with_next(reverse("login"), return_to(request)),
+                    "signed_out",
+                    "The session has ended: sign in again.",
+                )
             last = session.get(LAST_SEEN)
             if not session.get(LOCKED) and last is not None and now - last > idle_seconds():
                 minutes = settings.CORESPONSE_IDLE_LOCK_MINUTES

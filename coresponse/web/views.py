@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django.views.defaults import page_not_found
 from django_otp import login as otp_login
 
 from coresponse.agencies import passkeys, services
@@ -147,14 +148,18 @@ def verify(request):
                 "shows now, or a backup code."
             )
     has_totp = services.totp_device(user) is not None
+    has_passkey = user.passkey_set.filter(confirmed=True).exists()
+    has_backup = services.backup_codes_left(user) > 0
+    if not (has_totp or has_passkey or has_backup) and request.user.is_authenticated:
+        return redirect(with_next(reverse("account_setup"), next_url))  # nothing to verify with
     context = {
         "subject": user,
         "next": next_url,
         "error": error,
         "locked": until is not None or "locked until" in error,
         "has_totp": has_totp,
-        "has_passkey": user.passkey_set.filter(confirmed=True).exists(),
-        "has_backup": services.backup_codes_left(user) > 0,
+        "has_passkey": has_passkey,
+        "has_backup": has_backup,
     }
     return render(request, "web/account/verify.html", context, status=400 if error else 200)
 
@@ -208,3 +213,10 @@ def home(request):
     else:
         context["duty_html"] = board_views.render_duty(request)
     return render(request, home.template, context)
+
+
+def not_found(request, exception):
+    """404s: JSON under /api/ (what an API client parses), the page otherwise."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

@@ -151,3 +151,12 @@ def test_the_home_page_of_managers_links_the_dashboard(login):
     page = login("manager").get(reverse("home")).content.decode()
     assert "Open the full dashboard" in page
     assert f'href="{reverse("insights:dashboard")}?' in page
+
+
+def test_small_groups_are_marked_for_managers_and_hidden_for_other_roles(login):
+    manager = login("manager").get(reverse("insights:dashboard"), PERIOD).content.decode()
+    assert "fewer than 11 people: hidden in shared reports" in manager
+    assert 'class="small-mark" title="Fewer than 11 people"' in manager
+    supervisor = login("supervisor").get(reverse("insights:dashboard"), PERIOD).content.decode()
+    assert "hidden for your role" in supervisor
+    assert 'class="small-mark" title="Fewer than 11 people"' not in supervisor

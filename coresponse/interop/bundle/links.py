@@ -76,9 +76,8 @@ def check_links(source, person_ids: set[str], problems: list[Problem]) -> Parsed
     references: list[tuple[int, str, str]] = []
     for line, cells in table.rows:
         if len(cells) != len(header):
-            problems.append(
-                Problem(NAME, line, "", f"has {len(cells)} values; the header has {len(header)} columns")
-            )  # fmt: skip
+            reason = f"has {len(cells)} values; the header has {len(header)} columns"
+            problems.append(Problem(NAME, line, "", reason))
             continue
         values, bad = [], False
         for name, index, parse in parsers:

@@ -19,7 +19,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
-from coresponse.agencies.models import Agency, AgencyKind, Membership, Program, Role, User
+from coresponse.agencies.models import Agency, Membership, Program, Role, User
 from coresponse.bulk import BATCH, Upsert
 from coresponse.care.hours import ALWAYS, parse_hours
 from coresponse.care.models import (
@@ -39,15 +39,14 @@ from coresponse.care.models import (
 from coresponse.field.models import Encounter, EncounterKind
 from coresponse.people.identity import humans
 
-from .cedar import ON_CALL, SCRT, UNTIL, ZONE
+from .cedar import AGENCIES, ON_CALL, SCRT, UNTIL, ZONE
 from .roster import DEMO_PASSWORD, RESOURCES
+from .steps import referral_stamps
 
 R = ReferralStatus
-# The community providers that take referrals in their own Coresponse inbox.
-PROVIDER_AGENCIES = (
-    ("riverton-recovery", "Riverton Recovery Center", AgencyKind.COMMUNITY_PROVIDER),
-    ("cedar-peer-network", "Cedar Peer Network", AgencyKind.COMMUNITY_PROVIDER),
-)
+# The community providers that take referrals in their own Coresponse inbox (their agencies
+# are in the bundle: cedar.AGENCIES).
+PROVIDER_AGENCIES = ("riverton-recovery", "cedar-peer-network")
 # username, first, last, agency: a receiving provider's intake staff (password: the demo one).
 PROVIDER_USERS = (("provider", "Rosa", "Alvarez", "riverton-recovery"),)
 
@@ -223,12 +222,8 @@ def build(until: date = UNTIL) -> dict[str, int]:
 
 
 def _provider_agencies() -> dict[str, Agency]:
-    out = {}
-    for external_id, name, kind in PROVIDER_AGENCIES:
-        out[external_id], _ = Agency.objects.update_or_create(
-            external_id=external_id, defaults={"name": name, "kind": kind}
-        )
-    return out
+    """The community providers (in the bundle's agencies, cedar.AGENCIES)."""
+    return {a.external_id: a for a in Agency.objects.filter(external_id__in=PROVIDER_AGENCIES)}
 
 
 def _provider_users(agencies) -> None:
@@ -250,7 +245,7 @@ def _provider_users(agencies) -> None:
 
 def demo_users() -> list[dict[str, str]]:
     """The providers' demo users, as rows of the seed's printed table."""
-    names = {a: n for a, n, _ in PROVIDER_AGENCIES}
+    names = {a: n for a, n, _ in AGENCIES}
     return [
         {"username": u, "role": "case_manager", "agency": names[a], "password": DEMO_PASSWORD}
         for u, _, _, a in PROVIDER_USERS
@@ -342,69 +337,63 @@ def _directory(agencies) -> dict[str, Resource]:
     return out
 
 
-def _moment(start: datetime, rng: random.Random, low_hours: float, high_hours: float) -> datetime:
-    return start + timedelta(hours=rng.uniform(low_hours, high_hours))
-
-
-def _office(moment: datetime) -> datetime:
-    """The same moment moved into office hours (9:00-17:00 local), keeping the day."""
-    local = moment.astimezone(ZONE)
-    if 9 <= local.hour < 17:
-        return moment
-    return datetime.combine(local.date(), time(9 + (local.minute % 8), local.minute), ZONE)
-
-
 def _referral_steps(resources: dict[str, Resource], until: date) -> int:
-    """Link the bundle's referrals to their directory entry and receiving agency, and stamp
-    each step that their status implies, deterministically."""
-    end = datetime.combine(until, time(23, 59), ZONE)
-    by_name = dict(resources)
-    unlinked = Referral.objects.filter(Q(resource__isnull=True) | Q(received_at__isnull=True))
-    unlinked = unlinked.exclude(status=R.SENT).filter(steps__isnull=True)
+    """Link the bundle's referrals to their directory entry and receiving agency, add the
+    appointment of a scheduled one, and log each step the bundle stamped (steps.py made the
+    stamps with the bundle, the same way)."""
+    end = datetime.combine(until + timedelta(days=1), time(0), ZONE)
+    pending = Referral.objects.filter(steps__isnull=True).order_by("pk")
     changed, steps = [], []
-    for referral in unlinked.iterator(2000):
-        resource = by_name.get(referral.provider)
+    for referral in pending.iterator(2000):
+        resource = resources.get(referral.provider)
         rng = random.Random(referral.external_id)
         if resource is not None:
             referral.resource = resource
             referral.to_agency_id = resource.provider_agency_id
-        stop = referral.closed_at or end
-        stamps = _stamps(referral, rng, stop)
-        for name, value in stamps.items():
-            setattr(referral, name, value)
-        changed.append(referral)
+        if referral.scheduled_at is not None and referral.appointment_at is None:
+            planned = referral_stamps(
+                referral.external_id, referral.status, referral.sent_at, referral.closed_at, end
+            )
+            referral.appointment_at = planned["appointment_at"] or referral.scheduled_at
         steps.append({"referral": referral.pk, "status": R.SENT, "at": referral.sent_at})
         for status, name in (
             (R.RECEIVED, "received_at"),
             (R.ACCEPTED, "accepted_at"),
             (R.SCHEDULED, "scheduled_at"),
         ):
-            if stamps.get(name):
-                steps.append({"referral": referral.pk, "status": status, "at": stamps[name]})
-        if referral.status in (R.COMPLETED, R.DECLINED, R.NO_SHOW, R.CLOSED):
+            if getattr(referral, name):
+                steps.append(
+                    {"referral": referral.pk, "status": status, "at": getattr(referral, name)}
+                )
+        if referral.status in (R.COMPLETED, R.DECLINED, R.NO_SHOW, R.CLOSED) and referral.closed_at:
             note = rng.choice(STEP_NOTES[referral.status])
-            referral.outcome_note = note
+            referral.outcome_note = referral.outcome_note or note
             steps.append(
                 {"referral": referral.pk, "status": referral.status, "at": referral.closed_at,
                  "note": note}
             )  # fmt: skip
-    _update(
-        changed,
-        [
-            "resource",
-            "to_agency",
-            "received_at",
-            "accepted_at",
-            "scheduled_at",
-            "appointment_at",
-            "completed_at",
-            "declined_at",
-            "no_show_at",
-            "outcome_note",
-        ],
-    )
+        changed.append(referral)
+    _update(changed, ["resource", "to_agency", "appointment_at", "outcome_note"])
     _insert(ReferralStep, steps)
     return len(steps)
+
+
+def _update(rows: list, names: list[str]) -> None:
+    """UPDATE ... WHERE id = %s for each row, in one executemany: bulk_update's CASE WHEN per
+    field and row is minutes on a county's referrals; this is a second."""
+    if not rows:
+        return
+    meta = rows[0]._meta
+    fields = [meta.get_field(n) for n in names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    params = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _insert(model, rows: list[dict]) -> None:
@@ -432,53 +421,6 @@ def _insert(model, rows: list[dict]) -> None:
             batch = []
     if batch:
         writer.execute(batch, update=False)
-
-
-def _update(rows: list, names: list[str]) -> None:
-    """UPDATE ... WHERE id = %s for each row, in one executemany: bulk_update's CASE WHEN per
-    field and row is minutes on a county's referrals; this is a second."""
-    if not rows:
-        return
-    meta = rows[0]._meta
-    fields = [meta.get_field(n) for n in names]
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
-    params = [
-        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
-
-def _stamps(referral: Referral, rng: random.Random, stop: datetime) -> dict:
-    """The step times a referral's status implies, in order, never after `stop`."""
-    sent, status = referral.sent_at, referral.status
-
-    def clamp(moment: datetime) -> datetime:
-        return max(sent, min(moment, stop))
-
-    out: dict[str, datetime | None] = {}
-    received = clamp(_office(_moment(sent, rng, 2, 30)))
-    out["received_at"] = received
-    if status in (R.ACCEPTED, R.SCHEDULED, R.COMPLETED, R.NO_SHOW):
-        accepted = clamp(_office(_moment(received, rng, 4, 72)))
-        out["accepted_at"] = accepted
-        if status in (R.SCHEDULED, R.COMPLETED, R.NO_SHOW):
-            scheduled = clamp(_office(_moment(accepted, rng, 2, 96)))
-            out["scheduled_at"] = scheduled
-            appointment = _office(_moment(scheduled, rng, 48, 240))
-            if referral.closed_at is not None:
-                appointment = min(appointment, referral.closed_at)
-            out["appointment_at"] = max(appointment, scheduled)
-    if status == R.COMPLETED:
-        out["completed_at"] = referral.closed_at
-    elif status == R.DECLINED:
-        out["declined_at"] = referral.closed_at
-    elif status == R.NO_SHOW:
-        out["no_show_at"] = referral.closed_at
-    return out
 
 
 def _followups(until: date) -> int:

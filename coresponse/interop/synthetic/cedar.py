@@ -19,8 +19,11 @@ AGENCIES = (
     ("cedar-988", "Cedar Crisis Line 988", "crisis_line_988"),
     ("cedar-bhc", "Cedar Behavioral Health Center", "behavioral_health"),
     ("cedar-ems", "Cedar County EMS", "ems"),
+    # A community provider that receives referrals in its own inbox (synthetic/care.py).
+    ("cedar-peer-network", "Cedar Peer Network", "community_provider"),
     ("cedar-so", "Cedar County Sheriff's Office", "law_enforcement"),
     ("riverton-pd", "Riverton Police Department", "law_enforcement"),
+    ("riverton-recovery", "Riverton Recovery Center", "community_provider"),  # the same
     ("st-brigid", "St. Brigid Regional Hospital", "hospital"),
 )
 
@@ -104,7 +107,8 @@ COLUMNS = {
     ),
     "referrals.csv": (
         "referral_id", "encounter_id", "person_id", "service_type", "provider", "sent_at",
-        "status", "closed_at",
+        "status", "closed_at", "received_at", "accepted_at", "scheduled_at", "completed_at",
+        "declined_at", "no_show_at",
     ),
     "followups.csv": (
         "followup_id", "encounter_id", "person_id", "due_at", "completed_at", "outcome",

@@ -60,6 +60,8 @@ from .cedar import (
 from .people import EMS, ER, JAIL, Human
 from .sampling import Picker, choose, pick, weighted
 from .sinks import CsvSink, MemorySink
+from .steps import STAMPS as STEP_STAMPS
+from .steps import referral_stamps
 
 # Calls per hour of the local day: quiet at 4-6 am, peak late afternoon and evening.
 HOURLY = (
@@ -865,6 +867,14 @@ class County:
                 "sent_at": _iso(sent),
                 "status": status,
                 "closed_at": _iso(closed) if closed else "",
+                # The loop's steps (received, accepted, ...) as the status implies.
+                **{
+                    name: _iso(moment) if moment else ""
+                    for name, moment in referral_stamps(
+                        f"R{call.number}-{index}", status, sent, closed, self.as_of
+                    ).items()
+                    if name in STEP_STAMPS
+                },
             },
         )
 

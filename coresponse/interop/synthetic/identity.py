@@ -2,7 +2,7 @@
 
 Deciding whether two records of different agencies are one person needs the identity of both,
 so the county's records steward holds an agency-admin account at each agency that keeps person
-records (the clinic, both police agencies, EMS and the hospital). Agency admins see the
+records (the clinic, both police agencies, EMS, the hospital and the crisis line). Agency admins see the
 operational categories of their agencies' records (identity, contact plan, criminal justice),
 never clinical notes. The links themselves come from `coresponse link` (make demo runs it
 after the seed).

@@ -106,6 +106,7 @@ def test_export_then_import_into_an_empty_database_then_export_is_byte_identical
         "enrollments.csv": 1,
         "agreements.csv": 1,
         "consents.csv": 1,
+        "identity_links.csv": 0,
     }
     first = read_all(tmp_path / "first")
 
@@ -113,7 +114,8 @@ def test_export_then_import_into_an_empty_database_then_export_is_byte_identical
     import_bundle(tmp_path / "first")
     export_bundle(tmp_path / "second")
     assert read_all(tmp_path / "second") == first
-    assert sorted(p.name for p in (tmp_path / "second").iterdir()) == sorted(first)  # no temp files
+    written = sorted(p.name for p in (tmp_path / "second").iterdir())
+    assert written == sorted([*first, "identity_links.csv"])  # no temp files
 
     # What the files say: rows by external id, local times with their offset (and microseconds
     # only when there are some), floats that round-trip, veteran blank when unknown.
@@ -153,14 +155,14 @@ def test_the_export_command_writes_every_file_and_an_audit_event(tmp_path):
     stdout = io.StringIO()
     call_command("export", str(tmp_path / "out" / "new"), stdout=stdout)
     assert sorted(p.name for p in (tmp_path / "out" / "new").iterdir()) == sorted(
-        spec.name for spec in FILES
+        [*(spec.name for spec in FILES), "identity_links.csv"]
     )
     assert "encounters.csv: 2" in stdout.getvalue()
     event = AuditEvent.objects.latest("id")
     assert (event.action, event.object_type) == ("export", "bundle")
     assert event.detail == (
         f"{tmp_path / 'out' / 'new'}: agencies=2, programs=2, persons=2, calls=2, encounters=2,"
-        " referrals=1, followups=2, enrollments=1, agreements=0, consents=0"
+        " referrals=1, followups=2, enrollments=1, agreements=0, consents=0, identity_links=0"
     )
 
 

@@ -16,12 +16,12 @@ from coresponse.privacy.models import AuditEvent
 
 @pytest.fixture(scope="module")
 def county():
-    return generate(seed=7, scale=0.12)
+    return generate(seed=7, scale=0.08)
 
 
 @pytest.fixture
 def people(db, county, settings):
-    settings.LINKAGE_U_PAIRS = 3e5
+    settings.LINKAGE_U_PAIRS = 1.5e5
     import_bundle(MemorySource({k: county.files[k] for k in ("agencies.csv", "persons.csv")}))
     ids = dict(Person.objects.values_list("external_id", "pk"))
     clusters = defaultdict(list)
@@ -69,7 +69,9 @@ def test_later_runs_keep_what_reviewers_decided(people):
 def test_agencies_limit_the_run(people):
     call_command("link", "--agencies", "cedar-bhc,cedar-ems")
     agencies = set(
-        IdentityLink.objects.values_list("person_a__agency__external_id", "person_b__agency__external_id")
+        IdentityLink.objects.values_list(
+            "person_a__agency__external_id", "person_b__agency__external_id"
+        )
     )
     assert agencies and {a for pair in agencies for a in pair} <= {"cedar-bhc", "cedar-ems"}
 

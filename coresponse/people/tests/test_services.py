@@ -25,7 +25,8 @@ def status(a, b):
 
 @pytest.fixture
 def five(person):
-    return [person(agency, f"P{i}", "Doe") for i, agency in enumerate("pd bhc ems pd bhc".split())]
+    agencies = ["pd", "bhc", "ems", "pd", "bhc"]
+    return [person(agency, f"P{i}", "Doe") for i, agency in enumerate(agencies)]
 
 
 def test_thresholds_decide_auto_review_or_nothing(five):
@@ -92,3 +93,12 @@ def test_refresh_keys_repairs_stale_keys(five):
     type(a).objects.filter(pk=a.pk).update(first_key="", dob_key="x")
     assert services.refresh_keys() == 1
     assert services.refresh_keys([a.pk]) == 0
+
+
+def test_a_record_made_here_gets_an_id_and_bad_values_are_refused(agencies):
+    from django.core.exceptions import ValidationError
+
+    made = services.create_person(agency=agencies["ems"], first_name="Ann", last_name="Lee")
+    assert made.external_id.startswith("ems-") and made.last_key == "L000"
+    with pytest.raises(ValidationError):
+        services.create_person(agency=agencies["ems"], first_name="Ann", sex="sometimes")

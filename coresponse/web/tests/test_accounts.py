@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.hashers import make_password
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
@@ -312,6 +314,8 @@ def test_the_account_page_lists_recent_sign_ins_and_changes_the_password(client,
 def test_the_admin_signs_in_through_the_same_door(client, county_pw):
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302 and response["Location"] == "/login/?next=/admin/"
+    # And changes a password where it is checked and audited.
+    assert client.get("/admin/password_change/")["Location"] == reverse("account_password")
 
 
 def test_security_headers_and_the_system_use_notice(client, db, settings):
@@ -360,3 +364,63 @@ def test_an_expired_pending_sign_in_starts_over(client, county_pw):
     session.save()
     assert client.get(reverse("login_verify"))["Location"] == reverse("login")
     assert timezone.now() - timedelta(minutes=1) < AuditEvent.objects.latest("id").at
+
+
+def test_an_optional_second_factor_can_be_removed_and_then_is_not_asked(client, county_pw):
+    client.force_login(User.objects.get(username="paramedic"))
+    enrol_totp(client)
+    assert "You confirm every sign-in with a second factor" in body(client.get(reverse("account")))
+    client.post(reverse("account_totp_remove"))
+    assert not TOTPDevice.objects.filter(user__username="paramedic").exists()
+    assert client.get("/people/").status_code == 200  # not sent to verify a removed factor
+    assert "A second factor is optional for your role" in body(client.get(reverse("account")))
+    client.post(reverse("logout"))
+    assert sign_in(client, "paramedic")["Location"] == reverse("home")
+    assert AuditEvent.objects.filter(detail="authenticator app removed").exists()
+
+
+def test_the_admin_pages_of_accounts_open(client, county_pw):
+    admin = User.objects.get(username="admin")
+    admin.is_superuser = True
+    admin.save()
+    services.issue_token(admin)
+    for _ in range(2):
+        services.sign_in_failed("officer")
+    client.force_login(admin)
+    for name in (
+        "agencies_mfarequirement",
+        "agencies_apitoken",
+        "agencies_signinthrottle",
+        "agencies_passkey",
+        "agencies_user",
+    ):
+        assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
+    assert client.get(reverse("admin:agencies_mfarequirement_add")).status_code == 200
+    assert client.get(reverse("admin:agencies_apitoken_add")).status_code == 403  # never made here
+
+
+def test_a_session_ends_after_one_shift_however_active(client, county_pw, settings):
+    sign_in(client, "deputy")
+    session = client.session
+    session["coresponse_signed_in_at"] -= settings.SESSION_COOKIE_AGE + 1
+    session.save()
+    response = client.get("/people/")
+    assert response.status_code == 302 and response["Location"] == "/login/?next=%2Fpeople%2F"
+    assert client.get(reverse("home")).status_code == 302
+    assert AuditEvent.objects.filter(action="logout", detail="session ended after 8 hours").exists()
+
+
+def test_the_session_checks_cost_no_query_on_an_ordinary_request(client, county_pw, settings):
+    """The idle lock and the second-factor check read the session the request loads anyway."""
+    sign_in(client, "clinician")
+    client.get("/people/")
+    with CaptureQueriesContext(connection) as with_checks:
+        assert client.get("/people/").status_code == 200
+    settings.MIDDLEWARE = [
+        m
+        for m in settings.MIDDLEWARE
+        if not m.startswith(("coresponse.web.session_security", "django_otp"))
+    ]
+    with CaptureQueriesContext(connection) as without:
+        assert client.get("/people/").status_code == 200
+    assert len(with_checks.captured_queries) == len(without.captured_queries)

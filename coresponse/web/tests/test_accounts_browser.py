@@ -165,7 +165,8 @@ def test_sign_in_with_a_passkey_from_a_virtual_authenticator(live_server, phone)
     assert panel.get_by_role("link", name="Amara Bello").get_attribute("href") == "/account/"
     page.screenshot(path=str(shell.SHOTS / "account-menu-phone.png"))
     panel.get_by_role("link", name="Lock").click()
-    page.wait_for_url(re.compile(r".*/lock/\?by=user&next=%2F$"))
+    page.wait_for_url(re.compile(r".*/lock/\?by=user&next=/$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Screen locked"
 
 
 def test_the_sixth_try_is_refused_in_the_browser(live_server, phone):
