@@ -1,14 +1,15 @@
 """Metrics speed: every catalogue metric for one year of a large city, against pandas.
 
     .venv/bin/python benchmarks/bench_metrics.py [--scale 23] [--background 1660000]
-        [--sqlite-file PATH]
+        [--sqlite-file PATH | --keep NAME] [--build-only] [--runs 10]
 
 The city: the seed's Cedar County at --scale (23: about 150,000 crisis encounters a year, two
 years of them), imported through the bundle importer like any agency's data, plus the city's
 other calls as its CAD export (synthetic.cad.write_export, --background rows over the same two
 years, imported and triaged by `import-calls`), so that the measured year holds more than a
 million calls. Without DATABASE_URL on a fresh SQLite file (or --sqlite-file, kept between
-runs); with a PostgreSQL DATABASE_URL on a fresh database created for the run and dropped after.
+runs); with a PostgreSQL DATABASE_URL on a fresh database created for the run and dropped after
+(or --keep NAME, built once and kept).
 
 Measured, in one process, for the data's last year (every program):
 - refresh: the fact tables rebuilt from the records (insights.facts.refresh);
@@ -17,8 +18,10 @@ Measured, in one process, for the data's last year (every program):
   (every row of calls, triage results, encounters, referrals, follow-ups, enrollments, budgets
   and expenditures; people are merged by the same `humans`), same definitions; the two must
   agree on every value;
-- dashboard: GET /insights/ for the year with the Django test client as the program manager,
-  first (cold: nothing cached) and again (warm: the evaluation cached until the next rebuild).
+- dashboard: GET /insights/ with the Django test client as the program manager: a year nobody
+  asked for before (cold: computed), the same again (remembered until the next rebuild), and
+  the default dashboard after the worker's rebuild answered it ahead (insights.memo), read by a
+  process with an empty cache.
 
 The bar: the engine under 1 s on both databases and at least 10x faster than the baseline; the
 dashboard under 300 ms. Results are merged into benchmarks/results/metrics.json by vendor.
@@ -51,10 +54,20 @@ def main() -> None:
     parser.add_argument("--background", type=int, default=1_660_000, help="other calls (2 years)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--sqlite-file", help="a SQLite file to build once and keep")
+    parser.add_argument("--runs", type=int, default=10, help="engine runs (the best counts)")
+    parser.add_argument(
+        "--keep", metavar="NAME", help="on PostgreSQL: build database NAME once and keep it"
+    )
+    parser.add_argument("--build-only", action="store_true", help="build the data and stop")
     args = parser.parse_args()
 
-    scratch = Path(tempfile.mkdtemp(prefix="coresponse-bench-"))
-    if args.sqlite_file and not os.environ.get("DATABASE_URL"):
+    scratch = Path(tempfile.mkdtemp(prefix="metrics-bench-"))
+    url = os.environ.get("DATABASE_URL", "")
+    if args.keep and url.startswith(("postgres://", "postgresql://")):
+        os.environ["DATABASE_URL"] = _kept_postgres(url, args.keep)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coresponse.settings")
+        drop = lambda: None  # noqa: E731
+    elif args.sqlite_file and not url:
         keep = Path(args.sqlite_file).resolve()
         keep.parent.mkdir(parents=True, exist_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{keep}"
@@ -67,6 +80,23 @@ def main() -> None:
     finally:
         drop()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _kept_postgres(url: str, name: str) -> str:
+    """The URL of database `name` on the server of `url`, created if missing (never dropped)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def _build(args, scratch: Path) -> dict:
@@ -120,6 +150,8 @@ def _run(args, scratch: Path) -> None:
 
     call_command("migrate", verbosity=0)
     built = _build(args, scratch) if not Call.objects.exists() else {"reused": True}
+    if args.build_only:
+        return
 
     refresh_seconds = timed(facts.refresh)
     last = as_of().today
@@ -128,15 +160,18 @@ def _run(args, scratch: Path) -> None:
     year_calls = Call.objects.filter(received_at__gte=period.start, received_at__lt=period.end)
     n_calls = year_calls.count()
 
-    runs, result = [], None
-    for _ in range(5):
-        started = time.perf_counter()
+    runs, cpu, result = [], [], None
+    for _ in range(args.runs):
+        started, started_cpu = time.perf_counter(), time.process_time()
         result = evaluate(filters, fresh="no")
         runs.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
     engine = min(runs)
     print(f"engine: best {engine * 1000:.0f} ms, first {runs[0] * 1000:.0f} ms", file=sys.stderr)
 
+    started_cpu = time.process_time()
     baseline_values, baseline_seconds, load_seconds = _pandas(filters)
+    baseline_cpu = time.process_time() - started_cpu
     disagreements = _compare(result.metrics, baseline_values)
     print(f"pandas: {baseline_seconds:.1f} s (load {load_seconds:.1f} s)", file=sys.stderr)
 
@@ -157,6 +192,9 @@ def _run(args, scratch: Path) -> None:
         "engine_seconds": round(engine, 3),
         "engine_first_run_seconds": round(runs[0], 3),
         "engine_runs_seconds": [round(r, 3) for r in runs],
+        # In this process: on SQLite the database's work too, on PostgreSQL only the client's.
+        "engine_cpu_seconds": round(min(cpu), 3),
+        "baseline_cpu_seconds": round(baseline_cpu, 2),
         "baseline": "pandas over a full load of every table the metrics read, same process, "
         "same definitions",
         "baseline_seconds": round(baseline_seconds, 2),
@@ -174,8 +212,11 @@ def _run(args, scratch: Path) -> None:
             "engine_under_1s": engine < BAR_SECONDS,
             "10x_baseline": baseline_seconds / engine >= BAR_RATIO,
             "dashboard_warm_under_300ms": dashboard["warm"] < BAR_DASHBOARD_MS,
+            "dashboard_default_under_300ms": dashboard["default_after_worker"] < BAR_DASHBOARD_MS,
             "dashboard_cold_under_300ms": dashboard["cold"] < BAR_DASHBOARD_MS,
         },
+        # Other work on the machine inflates wall-clock times: the load while measuring.
+        "load_average_1_5_15": [round(x, 1) for x in os.getloadavg()],
         **environment(),
     }
     saved = save_result("metrics", vendor, out)
@@ -195,13 +236,32 @@ def _dashboard(filters) -> dict:
     settings.ALLOWED_HOSTS = ["*"]
     client = Client()
     client.force_login(User.objects.get(username="manager"))
+    from coresponse.insights import selectors
+    from coresponse.insights.models import Snapshot
+
     url = f"/insights/?from={filters.first_day}&to={filters.last_day}"
+    Snapshot.objects.all().delete()
     cache.clear()
-    cold = timed(lambda: _ok(client.get(url)))
-    warm = min(timed(lambda: _ok(client.get(url))) for _ in range(5))
-    home = min(timed(lambda: _ok(client.get("/"))) for _ in range(3))
-    print(f"dashboard: cold {cold * 1000:.0f} ms, warm {warm * 1000:.0f} ms", file=sys.stderr)
-    return {"cold": round(cold * 1000), "warm": round(warm * 1000), "home_warm": round(home * 1000)}
+    cold = timed(lambda: _ok(client.get(url)))  # a question nobody asked before: computed
+    cached = min(timed(lambda: _ok(client.get(url))) for _ in range(5))  # asked again
+    # The default dashboard (the 90 days to the data's last day), answered by the worker after
+    # its rebuild; the web process has nothing in its own cache.
+    warming = timed(selectors.warm)
+    cache.clear()
+    default = timed(lambda: _ok(client.get("/insights/")))
+    home = timed(lambda: _ok(client.get("/")))
+    print(
+        f"dashboard: cold {cold * 1000:.0f} ms, asked again {cached * 1000:.0f} ms, default "
+        f"after the worker {default * 1000:.0f} ms",
+        file=sys.stderr,
+    )
+    return {
+        "cold": round(cold * 1000),
+        "warm": round(cached * 1000),
+        "default_after_worker": round(default * 1000),
+        "home_after_worker": round(home * 1000),
+        "worker_warming_seconds": round(warming, 1),
+    }
 
 
 def _ok(response):

@@ -208,6 +208,13 @@ PERMISSIONS_POLICY = (
 # Accounts (docs/security.md). After this many minutes without a request the session is locked
 # until its password is typed again (CJIS 5.5.5: at most 30).
 CORESPONSE_IDLE_LOCK_MINUTES = float(os.environ.get("CORESPONSE_IDLE_LOCK_MINUTES", "30"))
+# Roles whose screens never idle-lock, e.g. "dispatcher" for consoles in a physically secure
+# PSAP (the exemption CJIS 5.5.5 makes for dispatch terminals). None by default.
+CORESPONSE_IDLE_LOCK_EXEMPT_ROLES = {
+    r.strip()
+    for r in os.environ.get("CORESPONSE_IDLE_LOCK_EXEMPT_ROLES", "").split(",")
+    if r.strip()
+}
 # This many consecutive failed sign-ins lock a username for CORESPONSE_LOCKOUT_MINUTES (CJIS
 # 5.5.3: at most 5 attempts, at least 10 minutes) unless an administrator unlocks it sooner.
 CORESPONSE_LOCKOUT_ATTEMPTS = 5

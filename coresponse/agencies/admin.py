@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coresponse.agencies import services
 from coresponse.agencies.models import (
@@ -144,3 +146,10 @@ class ShiftAdmin(admin.ModelAdmin):
     list_display = ["team", "mode", "starts_at", "ends_at"]
     list_filter = ["mode", "team"]
     date_hierarchy = "starts_at"
+
+
+# django-otp's own admin pages show authenticator keys and backup codes to whoever may open
+# them: an administrator removes a user's factors (action above) but never reads them.
+for device in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device):
+        admin.site.unregister(device)

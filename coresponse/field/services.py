@@ -368,7 +368,11 @@ def update_encounter(
 ) -> Saved | Conflicted:
     """A device's edits of an encounter it read at `base_version` (see the module's rules)."""
     at = at or timezone.now()
-    encounter = Encounter.objects.select_for_update().select_related("person").get(pk=encounter.pk)
+    encounter = (
+        Encounter.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .get(pk=encounter.pk)
+    )
     if not may_edit(user, encounter):
         raise PermissionDenied("Only the team of the call, or who recorded it, edits it.")
     values = clean_changes(user, encounter, changes)

@@ -43,14 +43,24 @@ from coresponse.field.models import Disposition, Encounter, EncounterKind
 from coresponse.insights.filters import AGE_BANDS
 from coresponse.insights.models import CallDay, EncounterFact, FactRefresh
 from coresponse.insights.sql import AgeInYears, SecondsBetween
-from coresponse.people.models import Person
+from coresponse.people.models import IdentityLink, LinkStatus, Person
 
 REFRESH_MINUTES = 10
 SYNC_REFRESH_SECONDS = 3.0  # a rebuild that took longer runs in the worker, not in a request
 QUEUED_KEY = "insights:facts-refresh-queued"
 ELIGIBLE = (Recommendation.CO_RESPONDER, Recommendation.CIVILIAN_TEAM)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-SOURCES = (Call, Encounter, TriageResult, Referral, FollowUp, Assignment, Person, Program)
+SOURCES = (
+    Call,
+    Encounter,
+    TriageResult,
+    Referral,
+    FollowUp,
+    Assignment,
+    Person,
+    Program,
+    IdentityLink,
+)
 
 FACT_COLUMNS = (
     "encounter_id",
@@ -65,6 +75,7 @@ FACT_COLUMNS = (
     "district",
     "person_id",
     "agency_id",
+    "person_linked",
     "race_ethnicity",
     "sex",
     "age_band",
@@ -170,6 +181,11 @@ def encounter_rows():
         f_source=Coalesce("call__source", Value(""), output_field=CharField()),
         f_district=Coalesce("call__district", Value(""), output_field=CharField()),
         f_agency=F("person__agency_id"),
+        f_linked=Exists(
+            IdentityLink.objects.exclude(status=LinkStatus.REJECTED).filter(
+                Q(person_a_id=OuterRef("person_id")) | Q(person_b_id=OuterRef("person_id"))
+            )
+        ),
         f_race=Coalesce("person__race_ethnicity", Value(""), output_field=CharField()),
         f_sex=Coalesce("person__sex", Value(""), output_field=CharField()),
         f_band=_age_band(),
@@ -210,6 +226,7 @@ def encounter_rows():
         "f_district",
         "person_id",
         "f_agency",
+        "f_linked",
         "f_race",
         "f_sex",
         "f_band",

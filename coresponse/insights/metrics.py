@@ -17,13 +17,11 @@ are counted as humans through `coresponse.people.identity.humans` (linked record
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.db.models import BooleanField, Case, Count, Max, Min, Q, QuerySet, Sum, When
 from django.utils import timezone
 
@@ -32,7 +30,6 @@ from coresponse.insights import catalogue, costs, facts
 from coresponse.insights.filters import NOT_RECORDED, Filters, Period
 from coresponse.insights.models import CallDay, EncounterFact
 from coresponse.people.identity import humans
-from coresponse.people.models import IdentityLink, LinkStatus
 
 __all__ = ["Evaluation", "Filters", "Histogram", "Metric", "Period", "compute", "evaluate"]
 
@@ -218,11 +215,10 @@ class People:
 
 def linked_records() -> Q:
     """Facts whose person record is in an identity link nobody rejected (possibly one of
-    several records of a human); every other record is a human on its own."""
-    links = IdentityLink.objects.exclude(status=LinkStatus.REJECTED)
-    return Q(person_id__in=links.values("person_a_id")) | Q(
-        person_id__in=links.values("person_b_id")
-    )
+    several records of a human, merged in Python by `humans`); every other record is a human
+    on its own, counted by the database. As of the facts' rebuild: a new link is a new row,
+    which makes the next question rebuild them."""
+    return Q(person_linked=True)
 
 
 def _people(filters: Filters, period: Period, db_repeats: int, served_single: int) -> People:
@@ -446,19 +442,14 @@ def evaluate(filters: Filters, period: Period | None = None, *, fresh: str = "au
     )
 
 
-def cached_evaluate(filters: Filters, period: Period | None = None) -> Evaluation:
-    """`evaluate`, remembered until the facts are next rebuilt (pages ask the same question
-    again as people click through them)."""
-    refreshed = facts.ensure_fresh()
+def cached_evaluate(filters: Filters, period: Period | None = None, *, persist: bool = False):
+    """`evaluate`, remembered until the facts are next rebuilt (insights.memo)."""
+    from coresponse.insights.memo import remember
+
+    facts.ensure_fresh()
     period = period or filters.period
-    question = repr((sorted(filters.query().items()), filters.program_ids, period)).encode()
-    digest = hashlib.sha256(question).hexdigest()
-    key = f"insights:evaluation:{refreshed.pk if refreshed else 0}:{digest}"
-    result = cache.get(key)
-    if result is None:
-        result = evaluate(filters, period, fresh="no")
-        cache.set(key, result, timeout=facts.REFRESH_MINUTES * 60 * 2)
-    return result
+    question = ("evaluation", sorted(filters.query().items()), filters.program_ids, period)
+    return remember(question, lambda: evaluate(filters, period, fresh="no"), persist=persist)
 
 
 def compute(period: Period, program_id: int | None = None) -> dict[str, Metric]:

@@ -35,6 +35,11 @@ class EncounterFact(models.Model):
     district = models.CharField(max_length=60, blank=True)
     person_id = models.IntegerField(null=True)
     agency_id = models.IntegerField(null=True, help_text="The agency holding the person record.")
+    person_linked = models.BooleanField(
+        default=False,
+        help_text="The person record is in an identity link nobody rejected (maybe one of "
+        "several records of a human: those are merged by people.identity.humans).",
+    )
     race_ethnicity = models.CharField(max_length=40, blank=True)
     sex = models.CharField(max_length=16, blank=True)
     age_band = models.CharField(max_length=8, blank=True, help_text="Age on the day, '' unknown.")
@@ -98,3 +103,14 @@ class FactRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"facts refreshed {self.finished_at:%Y-%m-%d %H:%M}"
+
+
+class Snapshot(models.Model):
+    """An answer computed ahead of time for one rebuild of the facts (insights.memo)."""
+
+    key = models.CharField(max_length=64, unique=True)  # SHA-256 of the question
+    version = models.CharField(max_length=40, help_text="The rebuild it was computed from.")
+    data = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"snapshot {self.key[:12]} of rebuild {self.version}"

@@ -8,15 +8,13 @@ The page is cached until the facts are next rebuilt, so a crawler cannot load th
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
-
-from django.core.cache import cache
 
 from coresponse.agencies.models import Program
 from coresponse.dispatch.selectors import as_of
 from coresponse.insights import analysis, charts, facts
 from coresponse.insights.filters import FilterError, Filters
+from coresponse.insights.memo import remember
 from coresponse.insights.metrics import cached_evaluate
 from coresponse.insights.selectors import money, pct
 
@@ -44,14 +42,8 @@ def _filters(params) -> Filters:
 
 def page(params) -> dict:
     filters = _filters(params)
-    refreshed = facts.ensure_fresh()
-    question = hashlib.sha256(repr(sorted(filters.query().items())).encode()).hexdigest()
-    key = f"insights:public:{refreshed.pk if refreshed else 0}:{question}"
-    context = cache.get(key)
-    if context is None:
-        context = _build(filters)
-        cache.set(key, context, timeout=facts.REFRESH_MINUTES * 60 * 2)
-    return context
+    facts.ensure_fresh()
+    return remember(("public", sorted(filters.query().items())), lambda: _build(filters))
 
 
 def _headline(result, overall) -> list[dict]:

@@ -12,11 +12,9 @@ the policy lets the viewer see that category of (`privacy.selectors.agencies_all
 from __future__ import annotations
 
 import copy
-import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.core.cache import cache
 from django.db.models import Q, Sum
 
 from coresponse.agencies.models import Agency, Role, Team
@@ -167,6 +165,42 @@ def calls_per_day(filters: Filters, period: Period) -> list[tuple[date, int]]:
     ]
 
 
+def home_filters(program_ids: tuple[int, ...], at: AsOf) -> tuple[Filters, Period]:
+    """The home page's question: the last 30 days of these programs."""
+    period = Period(at.days_back(30), at.end)
+    return Filters(period.first_day, period.last_day, program_ids=program_ids or (0,)), period
+
+
+def warm(*, persist: bool = True) -> int:
+    """Answer, ahead of the first visitor, the default questions of every agency whose staff
+    open the insights pages: its home page and its dashboard, for all its programs and each
+    one. Returns how many questions were answered."""
+    from coresponse.agencies.models import Membership, Program
+
+    at = as_of()
+    agencies = Membership.objects.filter(role__in=INSIGHTS_ROLES).values_list(
+        "agency_id", flat=True
+    )
+    answered = 0
+    for agency_id in sorted(set(agencies)):
+        programs = list(Program.objects.filter(agencies=agency_id).order_by("name"))
+        sets = [tuple(sorted(p.id for p in programs))] + [(p.id,) for p in programs]
+        for program_ids in dict.fromkeys(sets):
+            if not program_ids:
+                continue
+            filters, period = home_filters(program_ids, at)
+            cached_evaluate(filters, period, persist=persist)
+            params = {"program": str(program_ids[0])} if len(program_ids) == 1 else {}
+            allowed = Program.objects.filter(pk__in=program_ids)
+            dash = Filters.parse(params, allowed_programs=allowed, today=at.today)
+            from coresponse.insights.analysis import baseline_period
+
+            base = dash.with_period(*baseline_period(dash, "previous"))
+            dashboard_data(dash, base, "arrest_avoided_rate", persist=persist)
+            answered += 1
+    return answered
+
+
 def home(user, at: AsOf, program: str | None) -> dict:
     """The last 30 days at a glance, for one of the user's programs or all of them."""
     programs = list(user_programs(user))
@@ -175,9 +209,8 @@ def home(user, at: AsOf, program: str | None) -> dict:
         chosen = next((p for p in programs if p.id == int(program)), None)
     elif program is None and len(programs) == 1:
         chosen = programs[0]  # one program: its numbers first; "all" is one click away
-    period = Period(at.days_back(30), at.end)
-    program_ids = (chosen.id,) if chosen else tuple(p.id for p in programs) or (0,)
-    filters = Filters(period.first_day, period.last_day, program_ids=program_ids)
+    program_ids = (chosen.id,) if chosen else tuple(sorted(p.id for p in programs))
+    filters, period = home_filters(program_ids, at)
     result = cached_evaluate(filters, period)
     per_day = calls_per_day(filters, period)
     return {
@@ -385,16 +418,40 @@ def analysis_baseline(filters, kind):
     return baseline_period(filters, kind)
 
 
-def _remembered(question, build):
-    """`build()`, remembered until the facts are next rebuilt (the dashboard's tables)."""
-    refreshed = facts.last_refresh()
-    digest = hashlib.sha256(repr(question).encode()).hexdigest()
-    key = f"insights:views:{refreshed.pk if refreshed else 0}:{digest}"
-    got = cache.get(key)
-    if got is None:
-        got = build()
-        cache.set(key, got, timeout=facts.REFRESH_MINUTES * 60 * 2)
-    return got
+def dashboard_data(
+    filters: Filters, base_filters: Filters | None, trend_key: str, *, persist=False
+):
+    """The dashboard's computed parts (the question and its baseline evaluated, the trend, the
+    breakdowns, the equity view), remembered until the next rebuild (insights.memo)."""
+    from coresponse.insights import analysis
+    from coresponse.insights.memo import remember
+
+    result = cached_evaluate(filters, persist=persist)
+    base = cached_evaluate(base_filters, persist=persist) if base_filters else None
+    views = remember(
+        ("dashboard", trend_key, sorted(filters.query().items()), filters.program_ids),
+        lambda: {
+            "trend": analysis.monthly(filters, trend_key, fresh=False),
+            "volume": analysis.monthly_counts(filters, fresh=False),
+            "breakdowns": [
+                analysis.breakdown(filters, "program", "By program", fresh=False),
+                analysis.breakdown(filters, "source", "By call source", fresh=False),
+                analysis.breakdown(filters, "district", "By district", fresh=False),
+            ],
+            "equity": analysis.equity(filters, fresh=False),
+            "districts": list(
+                EncounterFact.objects.filter(
+                    **({"program_id__in": filters.program_ids} if filters.program_ids else {})
+                )
+                .exclude(district="")
+                .values_list("district", flat=True)
+                .distinct()
+                .order_by("district")
+            ),
+        },
+        persist=persist,
+    )
+    return result, base, views
 
 
 def dashboard(user, params) -> dict:
@@ -409,35 +466,14 @@ def dashboard(user, params) -> dict:
         if dates:
             params["from"], params["to"] = dates[0].isoformat(), dates[1].isoformat()
     filters = user_filters(user, params)
-    result = cached_evaluate(filters)
     base_filters, base_label = comparison(user, filters, params)
-    base = cached_evaluate(base_filters) if base_filters else None
-    changes = analysis.compare(result, base) if base else {}
-    cis = analysis.intervals(result)
-    currency = result.cost.currency if result.cost else "USD"
     trend_key = params.get("trend", "arrest_avoided_rate")
     if trend_key not in analysis.TREND_RATES:
         trend_key = "arrest_avoided_rate"
-    views = _remembered(
-        ("dashboard", trend_key, sorted(filters.query().items()), filters.program_ids),
-        lambda: {
-            "trend": analysis.monthly(filters, trend_key, fresh=False),
-            "volume": analysis.monthly_counts(filters, fresh=False),
-            "breakdowns": [
-                analysis.breakdown(filters, "program", "By program", fresh=False),
-                analysis.breakdown(filters, "source", "By call source", fresh=False),
-                analysis.breakdown(filters, "district", "By district", fresh=False),
-            ],
-            "equity": analysis.equity(filters, fresh=False),
-            "districts": list(
-                EncounterFact.objects.filter(program_id__in=[p.id for p in user_programs(user)])
-                .exclude(district="")
-                .values_list("district", flat=True)
-                .distinct()
-                .order_by("district")
-            ),
-        },
-    )
+    result, base, views = dashboard_data(filters, base_filters, trend_key)
+    changes = analysis.compare(result, base) if base else {}
+    cis = analysis.intervals(result)
+    currency = result.cost.currency if result.cost else "USD"
     trend, volume, breakdowns = views["trend"], views["volume"], views["breakdowns"]
     equity = views["equity"]
     small_cells = sees_small_cells(user)

@@ -9,6 +9,16 @@ from coresponse.schedule import every
 @every(minutes=facts.REFRESH_MINUTES)
 @task()
 def refresh_facts() -> dict:
-    """Rebuild the fact tables (so edits of existing records reach the metrics)."""
+    """Rebuild the fact tables (so edits of existing records reach the metrics), then answer
+    the default dashboards ahead of their first visitor."""
+    from coresponse.insights import memo, selectors
+
     done = facts.refresh()
-    return {"encounters": done.encounters, "call_days": done.call_days, "seconds": done.seconds}
+    warmed = selectors.warm()
+    memo.forget_older()
+    return {
+        "encounters": done.encounters,
+        "call_days": done.call_days,
+        "seconds": done.seconds,
+        "dashboards_warmed": warmed,
+    }

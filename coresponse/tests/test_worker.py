@@ -27,7 +27,9 @@ def database_tasks(settings):
     RAN.clear()
 
 
-@pytest.mark.django_db
+# transaction=True: the worker closes stale connections between polls, as a real one must, which
+# would close a test's wrapping transaction.
+@pytest.mark.django_db(transaction=True)
 def test_an_enqueued_task_waits_for_the_worker_and_then_runs_once(database_tasks):
     result = note.enqueue("ready")
     assert RAN == [] and DBTaskResult.objects.get().status == "READY"
@@ -38,7 +40,7 @@ def test_an_enqueued_task_waits_for_the_worker_and_then_runs_once(database_tasks
     assert result.status == "SUCCESSFUL" and result.return_value == "READY"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_periodic_jobs_are_enqueued_when_their_interval_has_passed(database_tasks, monkeypatch):
     monkeypatch.setattr(schedule, "PERIODIC", {})
     schedule.every(minutes=5)(tick)

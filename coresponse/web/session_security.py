@@ -26,6 +26,7 @@ from coresponse.privacy.services import record
 
 LAST_SEEN = "coresponse_last_seen"
 SIGNED_IN_AT = "coresponse_signed_in_at"
+IDLE_EXEMPT = "coresponse_idle_exempt"  # a role of theirs never idle-locks
 LOCKED = "coresponse_locked"
 FACTORS = "coresponse_factors"  # [needed, enrolled, checked at]
 POLL_HEADER = "X-Coresponse-Poll"
@@ -111,6 +112,10 @@ def session_started(request, user) -> None:
     """At sign-in: the idle clock starts, and what second factor this user needs is noted."""
     request.session[LAST_SEEN] = request.session[SIGNED_IN_AT] = time.time()
     request.session[LOCKED] = False
+    exempt = set(settings.CORESPONSE_IDLE_LOCK_EXEMPT_ROLES)
+    request.session[IDLE_EXEMPT] = bool(
+        exempt and user.memberships.filter(role__in=exempt).exists()
+    )
     factors_changed(request, user)
 
 
@@ -141,7 +146,8 @@ class IdleLockMiddleware:
                     "The session has ended: sign in again.",
                 )
             last = session.get(LAST_SEEN)
-            if not session.get(LOCKED) and last is not None and now - last > idle_seconds():
+            idle = not session.get(IDLE_EXEMPT) and last is not None and now - last > idle_seconds()
+            if not session.get(LOCKED) and idle:
                 minutes = settings.CORESPONSE_IDLE_LOCK_MINUTES
                 lock_session(request, f"{minutes:g} minutes without activity")
             if session.get(LOCKED):
@@ -220,5 +226,7 @@ class PermissionsPolicyMiddleware:
 
 
 def context(request) -> dict:
-    """For base.html: when idle.js locks the page in the browser."""
-    return {"idle_lock_seconds": int(idle_seconds())}
+    """For base.html: when idle.js locks the page in the browser (0: never)."""
+    session = getattr(request, "session", None)
+    exempt = session is not None and session.get(IDLE_EXEMPT)
+    return {"idle_lock_seconds": 0 if exempt else max(1, int(idle_seconds()))}

@@ -82,6 +82,7 @@ def database_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes connections it finds in a transaction
 def test_the_worker_leaves_reminders_once(world, database_tasks, login):
     manager = world.users["casemanager"]
     due_soon = followup(world, 0.25, assigned_to=manager)

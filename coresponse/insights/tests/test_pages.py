@@ -160,3 +160,22 @@ def test_small_groups_are_marked_for_managers_and_hidden_for_other_roles(login):
     supervisor = login("supervisor").get(reverse("insights:dashboard"), PERIOD).content.decode()
     assert "hidden for your role" in supervisor
     assert 'class="small-mark" title="Fewer than 11 people"' not in supervisor
+
+
+def test_the_worker_answers_the_default_dashboards_ahead(
+    login, county, django_assert_max_num_queries
+):
+    from django.core.cache import cache
+
+    from coresponse.insights import selectors
+    from coresponse.insights.models import Snapshot
+    from coresponse.insights.tasks import refresh_facts
+
+    result = refresh_facts.enqueue().return_value  # tasks run at once in tests
+    assert result["dashboards_warmed"] >= 4  # each agency of a lead: all its programs, and each
+    assert Snapshot.objects.exists()
+    cache.clear()  # another process: only the database's snapshots
+    client = login("manager")
+    with django_assert_max_num_queries(60):  # read, not computed (a computed one runs ~100)
+        assert client.get(reverse("insights:dashboard")).status_code == 200
+    assert selectors.warm(persist=False) == result["dashboards_warmed"]

@@ -36,6 +36,8 @@ def body(response) -> str:
 def county_pw(db, settings):
     settings.OTP_TOTP_THROTTLE_FACTOR = 0  # django-otp's back-off after a wrong code
     settings.OTP_STATIC_THROTTLE_FACTOR = 0
+    # The forms are real; only the deliberately slow hash is swapped (argon2 has its own test).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return build_county(usable_passwords=True)
 
 
@@ -61,7 +63,11 @@ def enrol_totp(client) -> TOTPDevice:
     return device
 
 
-def test_password_only_sign_in_upgrades_an_old_hash_and_is_audited(client, county_pw):
+def test_password_only_sign_in_upgrades_an_old_hash_and_is_audited(client, county_pw, settings):
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
     User.objects.filter(username="clinician").update(
         password=make_password(PASSWORD, hasher="pbkdf2_sha256")
     )
@@ -397,6 +403,9 @@ def test_the_admin_pages_of_accounts_open(client, county_pw):
         assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
     assert client.get(reverse("admin:agencies_mfarequirement_add")).status_code == 200
     assert client.get(reverse("admin:agencies_apitoken_add")).status_code == 403  # never made here
+    # Nobody reads an authenticator key or a backup code in the admin.
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
+    assert client.get("/admin/otp_static/staticdevice/").status_code == 404
 
 
 def test_a_session_ends_after_one_shift_however_active(client, county_pw, settings):
@@ -424,3 +433,17 @@ def test_the_session_checks_cost_no_query_on_an_ordinary_request(client, county_
     with CaptureQueriesContext(connection) as without:
         assert client.get("/people/").status_code == 200
     assert len(with_checks.captured_queries) == len(without.captured_queries)
+
+
+def test_a_role_can_be_exempt_from_the_idle_lock(client, county_pw, settings):
+    """CJIS allows it for dispatch consoles in a physically secure PSAP."""
+    settings.CORESPONSE_IDLE_LOCK_EXEMPT_ROLES = {"dispatcher"}
+    for username, locks in (("dispatcher", False), ("officer", True)):
+        client.post(reverse("logout"))
+        sign_in(client, username)
+        page = body(client.get(reverse("home")))
+        assert ('data-idle-seconds="0"' in page) is not locks
+        session = client.session
+        session[LAST_SEEN] = time.time() - 31 * 60
+        session.save()
+        assert (client.get("/calls/").status_code == 302) is locks, username

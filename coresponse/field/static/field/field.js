@@ -288,7 +288,10 @@
         }
         if (rec.version <= local.version) continue;
         const pending = state.outbox.some((o) => o.record === local.client_id && o.state === "waiting");
-        if (pending) continue;
+        // Unsaved edits keep the version they were made on: saved later, the server compares
+        // them with that version, so a teammate's newer change is never overwritten unseen.
+        const drafting = local.draft_at && (!local.saved_at || local.draft_at > local.saved_at);
+        if (pending || drafting) continue;
         Object.assign(local, { version: rec.version, base: rec.values, values: { ...rec.values }, conflict: open });
         await store.put("records", local);
         for (const o of state.outbox.filter((o) => o.record === local.client_id && o.state === "conflict")) {
@@ -325,6 +328,7 @@
         if (!done) break; // offline or signed out: keep the order, try again later
       }
       if (navigator.onLine) await refresh();
+      await prune();
     } finally {
       state.syncing = false;
       await loadLocal();
@@ -406,6 +410,20 @@
     if (rec.follow_up) rec.follow_up.sent = true;
     if (rec.consent) rec.consent.sent = true;
     await store.put("records", rec);
+  }
+
+  const KEEP_SYNCED = 2 * 86400000; // ms a synced record stays on the phone
+
+  async function prune() {
+    // Person data stays on the phone no longer than the field needs it.
+    const now = Date.now();
+    for (const rec of state.records) {
+      const busy = state.outbox.some((o) => o.record === rec.client_id);
+      if (!busy && rec.synced_at && now - Date.parse(rec.synced_at) > KEEP_SYNCED) {
+        await store.del("records", rec.client_id);
+      }
+    }
+    state.records = await store.all("records");
   }
 
   async function dropOp(id) {
@@ -753,7 +771,18 @@
       return;
     }
     formWritable = rec.writable || null;
-    show(encounterForm(rec));
+    const form = encounterForm(rec);
+    // A draft survives the phone locking or the app closing: kept a second after each change.
+    let timer = null;
+    form.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        rec.values = readForm(rec, form);
+        rec.draft_at = new Date().toISOString();
+        await store.put("records", stripPad(rec));
+      }, 1000);
+    });
+    show(form);
   }
 
   async function startOutreach() {

@@ -137,7 +137,10 @@
         var text =
           error && error.name === "NotAllowedError"
             ? "The passkey prompt was closed or timed out. Try again."
-            : (error && error.message) || "That did not work. Try again.";
+            : error && error.name === "SecurityError"
+              ? "Passkeys need the site's name, not a numeric address: open it by its name " +
+                "(for the demo, http://localhost:8000)."
+              : (error && error.message) || "That did not work. Try again.";
         say(button, text, true);
       });
   }

@@ -47,22 +47,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def browser(monkeypatch, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 class Wire:
     """Every response the live server sends, as (path, body). On SQLite the test server's
     request threads share one in-memory connection: requests take turns (a deployment has a
