@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_GET, require_POST
+from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from coresponse.agencies.models import User
 from coresponse.care import selectors, services
@@ -458,8 +459,9 @@ def resource_list(request):
     try:
         search = search_from(request.GET)
         problem = ""
-    except Exception as error:  # a bad number in the query: show the directory, say why
-        search, problem = selectors.Search(), str(getattr(error, "detail", error))
+    except DRFValidationError as error:  # a bad number in the query: the directory, and why
+        reasons = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in error.detail.items())
+        search, problem = selectors.Search(), f"Not searched: {reasons}."
     found = selectors.search_resources(search)
     return render(
         request,

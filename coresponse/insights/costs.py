@@ -134,8 +134,8 @@ class Parameter:
         if self.key in UNIT_COSTS:
             return f"{self.value:,.2f}".removesuffix(".00")
         if self.key == "hold_days":
-            return f"{self.value:g}"
-        return f"{self.value * 100:g}%"
+            return f"{float(self.value):g}"
+        return f"{float(self.value) * 100:g}%"
 
 
 @dataclass

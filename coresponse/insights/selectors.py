@@ -20,8 +20,9 @@ from django.db.models import Q, Sum
 from coresponse.agencies.models import Agency, Role, Team
 from coresponse.dispatch.models import CallSource
 from coresponse.dispatch.selectors import AsOf, as_of, partner_programs
-from coresponse.insights import catalogue, charts, facts
+from coresponse.insights import analysis, catalogue, charts, facts
 from coresponse.insights.filters import AGE_BANDS, Filters, Period
+from coresponse.insights.memo import remember
 from coresponse.insights.metrics import cached_evaluate
 from coresponse.insights.models import CallDay, EncounterFact
 from coresponse.people.models import RaceEthnicity, Sex
@@ -193,9 +194,7 @@ def warm(*, persist: bool = True) -> int:
             params = {"program": str(program_ids[0])} if len(program_ids) == 1 else {}
             allowed = Program.objects.filter(pk__in=program_ids)
             dash = Filters.parse(params, allowed_programs=allowed, today=at.today)
-            from coresponse.insights.analysis import baseline_period
-
-            base = dash.with_period(*baseline_period(dash, "previous"))
+            base = dash.with_period(*analysis.baseline_period(dash, "previous"))
             dashboard_data(dash, base, "arrest_avoided_rate", persist=persist)
             answered += 1
     return answered
@@ -404,7 +403,7 @@ def comparison(user, filters: Filters, params) -> tuple[Filters | None, str]:
                 replace(filters, program_ids=(programs[group].id,), labels={}),
                 f"{programs[group].name}, same dates",
             )
-    dates = analysis_baseline(filters, kind)
+    dates = analysis.baseline_period(filters, kind)
     if dates is None:
         return None, ""
     first, last = dates
@@ -412,20 +411,11 @@ def comparison(user, filters: Filters, params) -> tuple[Filters | None, str]:
     return filters.with_period(first, last), label
 
 
-def analysis_baseline(filters, kind):
-    from coresponse.insights.analysis import baseline_period
-
-    return baseline_period(filters, kind)
-
-
 def dashboard_data(
     filters: Filters, base_filters: Filters | None, trend_key: str, *, persist=False
 ):
     """The dashboard's computed parts (the question and its baseline evaluated, the trend, the
     breakdowns, the equity view), remembered until the next rebuild (insights.memo)."""
-    from coresponse.insights import analysis
-    from coresponse.insights.memo import remember
-
     result = cached_evaluate(filters, persist=persist)
     base = cached_evaluate(base_filters, persist=persist) if base_filters else None
     views = remember(
@@ -456,8 +446,6 @@ def dashboard_data(
 
 def dashboard(user, params) -> dict:
     """Everything the program manager's dashboard shows (raises FilterError on bad input)."""
-    from coresponse.insights import analysis
-
     params = params.copy() if hasattr(params, "copy") else dict(params)
     today = as_of().today
     preset = params.get("preset", "")

@@ -191,10 +191,12 @@ def access(user, *, now: datetime | None = None) -> Access:
         return Access(user, now, [], {}, {}, {})
     memberships = _memberships(user)
     agreements, partners = _agency_terms(frozenset(m.agency_id for m in memberships), now)
-    grants = {
-        g.person_id: g
-        for g in BreakGlass.objects.filter(user=user, opened_at__lte=now, expires_at__gt=now)
-    }
+    grants = {}
+    if any(m.role in BREAK_GLASS_ROLES for m in memberships):  # nobody else can have one
+        grants = {
+            g.person_id: g
+            for g in BreakGlass.objects.filter(user=user, opened_at__lte=now, expires_at__gt=now)
+        }
     result = Access(user, now, memberships, agreements, partners, grants)
     user._privacy_access = result
     return result

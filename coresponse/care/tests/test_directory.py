@@ -155,3 +155,9 @@ def test_only_the_provider_updates_capacity_today(world, login):
     recovery.refresh_from_db()
     assert recovery.available_today == 3
     assert selectors.managed_resources(world.users["provider"]).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_bad_search_on_the_page_says_why_and_shows_the_directory(world, login):
+    page = login("officer").get(reverse("care:resource_list"), {"lat": "north"}).content.decode()
+    assert "Not searched: lat: is not a number." in page and "Harbor House" in page

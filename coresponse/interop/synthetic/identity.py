@@ -1,11 +1,11 @@
 """Cedar County's records steward: the demo reviewer of identity links.
 
 Deciding whether two records of different agencies are one person needs the identity of both,
-so the county's records steward holds an agency-admin account at each agency that keeps person
-records (the clinic, both police agencies, EMS, the hospital and the crisis line). Agency admins see the
-operational categories of their agencies' records (identity, contact plan, criminal justice),
-never clinical notes. The links themselves come from `coresponse link` (make demo runs it
-after the seed).
+so the county's records steward holds an agency-admin account at each agency that keeps
+person records (the clinic, both police agencies, EMS, the hospital and the crisis line).
+Agency admins see the operational categories of their agencies' records (identity, contact
+plan, criminal justice), never clinical notes. The links themselves come from
+`coresponse link` (make demo runs it after the seed).
 """
 
 from __future__ import annotations

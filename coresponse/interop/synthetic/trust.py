@@ -57,8 +57,8 @@ def agreement_rows() -> list[dict[str, str]]:
             "effective_to": "",
             "document_ref": "Cedar County co-responder MOU, signed 2023-06-20, records office",
         }
-        for agreement_id, title, source, target, categories, purposes in AGREEMENTS
-    ]
+        for agreement_id, title, source, target, categories, purposes in sorted(AGREEMENTS)
+    ]  # in id order, as an export writes them
 
 
 # (kind, recipient class, categories, purposes) of the two consents the clinic asks for.

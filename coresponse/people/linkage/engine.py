@@ -25,6 +25,11 @@ logger = logging.getLogger(__name__)
 U_PAIRS_PER_RECORD, U_PAIRS_MIN, U_PAIRS_MAX = 20, 1.5e5, 5e6
 
 
+# Pairs one EM session iterates over at most (Splink samples the blocked pairs beyond it): at a
+# million records, pairs sharing a birth date alone number tens of millions.
+EM_MAX_PAIRS = 2e6
+
+
 def u_pairs_for(records: int) -> float:
     return min(U_PAIRS_MAX, max(U_PAIRS_MIN, U_PAIRS_PER_RECORD * records))
 
@@ -137,7 +142,9 @@ def train(
             before = linker.misc.save_model_to_json()
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(
-                    block_on(*rule), estimate_without_term_frequencies=True
+                    block_on(*rule),
+                    estimate_without_term_frequencies=True,
+                    max_pairs=EM_MAX_PAIRS if len(records) > 50_000 else None,
                 )
             except ValueError as error:
                 # Splink refuses an m probability that underflowed to 0 (a level EM drives to

@@ -96,7 +96,7 @@ def test_person_page_shows_identity_encounters_and_followups(login, county):
     assert "Ann Alder" in page and "100 Main St" in page
     assert "E-ann" in page
     assert "Connected to care" in page
-    assert "your agency owns this record (identity)" in page
+    assert "Cedar Behavioral Health Center holds this record (identity)" in page
 
 
 def test_list_reads_are_audited_once_per_page(login, county):

@@ -580,7 +580,7 @@
       c.triage ? h("p", { class: "fa-triage" }, h("strong", { text: c.triage.label + ". " }), c.triage.explanation) : null,
       c.frequent_caller ? h("p", {}, h("span", { class: "badge badge-info", text: "Frequent caller" })) : null,
       c.narrative ? h("p", { class: "fa-narrative", text: c.narrative }) : null,
-      moves.length ? h("p", { class: "fa-label fa-moves-label", text: "Team status: tap when it happens" }) : null,
+      moves.length ? h("p", { class: "fa-moves-label", text: "Team status" }) : null,
       h("div", { class: "fa-moves" },
         moves.map((m, i) => h("button", { type: "button", class: `fa-big ${i === 0 ? "fa-big-primary" : ""}`, onclick: () => tapStatus(a, m.status) }, m.label))),
       h("ol", { class: "fa-stamps", "aria-label": "Status times" },
