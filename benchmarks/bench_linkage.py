@@ -31,6 +31,7 @@ Results are merged into benchmarks/results/linkage.json under the database vendo
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import shutil
 import statistics
@@ -49,8 +50,11 @@ RUNS = 2
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument(
+        "--scale", type=float, default=59.0, help="the seed's --scale (59: ~1M person records)"
+    )
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-febrl", action="store_true")
     parser.add_argument("--lookups", type=int, default=2000)
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="coresponse-bench-"))
@@ -72,14 +76,26 @@ def _run(args, scratch: Path) -> None:
     from django.db import connection
 
     result = {"database": connection.vendor, **environment()}
-    result["febrl4"] = febrl("febrl4")
-    result["febrl3"] = febrl("febrl3")
+    if not args.skip_febrl:
+        result["febrl4"] = febrl("febrl4")
+        result["febrl3"] = febrl("febrl3")
     if not args.skip_scale:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
         result["database_version"] = database_version(connection)
         result["scale"] = scale(args, scratch)
+    # A part skipped in this run keeps its figures of an earlier run (each part says when).
+    from _common import RESULTS
+
+    previous = RESULTS / "linkage.json"
+    if previous.exists():
+        earlier = json.loads(previous.read_text()).get(connection.vendor, {})
+        for part in ("febrl4", "febrl3", "scale"):
+            if part not in result and part in earlier:
+                result[part] = {"measured_at": earlier.get("measured_at"), **earlier[part]}
+    for part in ("febrl4", "febrl3", "scale"):
+        result.get(part, {}).setdefault("measured_at", result["measured_at"])
     path = save_result("linkage", connection.vendor, result)
     print(f"saved {path}")
 
@@ -283,64 +299,59 @@ def recordlinkage_ecm(name: str, truth) -> dict:
 # --- scale --------------------------------------------------------------------------------------
 
 
-def seed_people(wanted: int, seed: int = 42):
-    """About `wanted` person records drawn with the seed's own generator of people
-    (interop/synthetic/people.py: new_human, then person_row for each agency that keeps a
-    record of the human, with its drift), each human at the agencies in the shares the county
-    itself has at scale 1. Returns (agencies rows, persons rows, person id -> human id)."""
-    from collections import Counter, defaultdict
+def seed_county(scale_: float, scratch: Path, seed: int = 42):
+    """The seed's own county at `scale_` (what `coresponse seed --scenario county --seed 42
+    --scale N --out DIR` writes: two years of calls and the people in them, each human's records
+    at the clinic, the police, the sheriff, EMS, the hospital and the 988 line, drifting as the
+    seed draws them), its agencies and persons imported through the bundle into the fresh
+    database. Returns (seconds to generate, seconds to import, person id -> human id)."""
+    import csv
 
-    from coresponse.interop.synthetic import calltypes, generate, people, places
-    from coresponse.interop.synthetic.cedar import PERSON_PREFIX, UNTIL
+    from coresponse.interop.bundle import DirectorySource, import_bundle
+    from coresponse.interop.synthetic import write
 
-    county = generate(seed=seed, scale=1)
-    agency_of = {r["person_id"]: r["agency_id"] for r in county.files["persons.csv"]}
-    kept = defaultdict(set)
-    for row in county.identity_truth:
-        kept[row["human_id"]].add(agency_of[row["person_id"]])
-    counts = Counter(agency for agencies in kept.values() for agency in agencies)
-    shares = {agency: n / len(kept) for agency, n in counts.items() if agency != "cedar-bhc"}
-    rng = random.Random(seed)
-    rows, truth, numbers = [], {}, dict.fromkeys(PERSON_PREFIX, 0)
-    human = 0
-    while len(rows) < wanted:
-        category = rng.choice(calltypes.CATEGORIES)
-        district = rng.choice(places.DISTRICTS)
-        someone = people.new_human(rng, human, category, district, UNTIL)
-        for agency in ["cedar-bhc", *(a for a, p in sorted(shares.items()) if rng.random() < p)]:
-            numbers[agency] += 1
-            person_id = f"{PERSON_PREFIX[agency]}-P{numbers[agency]:07d}"
-            rows.append(people.person_row(rng, someone, agency, person_id))
-            truth[person_id] = human
-        human += 1
-    return county.files["agencies.csv"], rows, truth
+    county, bundle = scratch / "county", scratch / "bundle"
+    began = time.perf_counter()
+    write(county, seed=seed, scale=scale_)
+    generated = time.perf_counter() - began
+    bundle.mkdir()
+    for name in ("agencies.csv", "persons.csv"):
+        shutil.move(county / name, bundle / name)
+    with (county / "identity_truth.csv").open(encoding="utf-8") as handle:
+        truth = {row["person_id"]: row["human_id"] for row in csv.DictReader(handle)}
+    shutil.rmtree(county)
+    began = time.perf_counter()
+    import_bundle(DirectorySource(bundle))
+    imported = time.perf_counter() - began
+    shutil.rmtree(bundle)
+    return round(generated, 1), round(imported, 1), truth
 
 
 def scale(args, scratch: Path) -> dict:
+    import os
     from collections import defaultdict
 
-    from coresponse.interop.bundle import MemorySource, import_bundle
     from coresponse.people import services
     from coresponse.people.identity import humans
     from coresponse.people.linkage.datasets import pairs_of_clusters, scores
     from coresponse.people.models import IdentityLink, LinkStatus, Person
 
-    out: dict = {"records_wanted": args.records}
-    began = time.perf_counter()
-    agencies, rows, truth_of = seed_people(args.records)
-    out["generate_seconds"] = round(time.perf_counter() - began, 1)
-    began = time.perf_counter()
-    import_bundle(MemorySource({"agencies.csv": agencies, "persons.csv": rows}))
-    out["import_seconds"] = round(time.perf_counter() - began, 1)
-    del rows
+    out: dict = {"seed_scale": args.scale, "load_average_before": os.getloadavg()}
+    out["generate_seconds"], out["import_seconds"], truth_of = seed_county(args.scale, scratch)
     records = Person.objects.count()
     out["records"] = records
     out["agencies"] = Person.objects.order_by().values("agency").distinct().count()
-    print(f"scale: {records:,} person records imported in {out['import_seconds']} s", flush=True)
+    print(
+        f"scale {args.scale:g}: {records:,} person records of {out['agencies']} agencies "
+        f"(generated in {out['generate_seconds']} s, imported in {out['import_seconds']} s)",
+        flush=True,
+    )
 
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     run = services.link_all(say=lambda text: print("  " + text, flush=True))
     out["link_seconds"] = round(time.perf_counter() - began, 1)
+    out["link_cpu_seconds"] = round(time.process_time() - cpu, 1)
+    out["load_average_after_link"] = os.getloadavg()
     out["link"] = run.as_dict()
     out["under_ten_minutes"] = out["link_seconds"] < 600
     print(f"linked end to end in {out['link_seconds']} s", flush=True)
@@ -350,21 +361,26 @@ def scale(args, scratch: Path) -> dict:
     for person_id, human in truth_of.items():
         clusters[human].append(ids[person_id])
     truth = pairs_of_clusters(clusters.values())
+    out["true_pairs"] = len(truth)
     by_status = defaultdict(set)
-    for a, b, status in IdentityLink.objects.values_list("person_a", "person_b", "status"):
+    rows = IdentityLink.objects.values_list("person_a", "person_b", "status")
+    for a, b, status in rows.iterator(chunk_size=50_000):
         by_status[status].add((a, b))
     auto = by_status[LinkStatus.AUTO]
+    out["links"] = {str(status): len(pairs) for status, pairs in by_status.items()}
     out["accuracy_auto"] = {k: round(v, 4) for k, v in scores(auto, truth).items()}
     out["accuracy_auto_and_review"] = {
         k: round(v, 4) for k, v in scores(auto | by_status[LinkStatus.REVIEW], truth).items()
     }
     print("accuracy (automatic links):", out["accuracy_auto"], flush=True)
+    print("accuracy (automatic and queued):", out["accuracy_auto_and_review"], flush=True)
 
     began = time.perf_counter()
     everyone = humans(ids.values())
     out["humans_seconds"] = round(time.perf_counter() - began, 2)
     out["humans"] = len(set(everyone.values()))
     out["true_humans"] = len(clusters)
+    print(f"humans(): {out['humans']:,} (truth {out['true_humans']:,})", flush=True)
     out["find"] = lookups(args.lookups)
     print("find:", out["find"], flush=True)
     return out

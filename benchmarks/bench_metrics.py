@@ -13,15 +13,20 @@ runs); with a PostgreSQL DATABASE_URL on a fresh database created for the run an
 
 Measured, in one process, for the data's last year (every program):
 - refresh: the fact tables rebuilt from the records (insights.facts.refresh);
-- engine: insights.metrics.evaluate over the facts (best of 5, and the first, cold run);
+- engine: insights.metrics.evaluate as a page calls it (fresh="auto": the check that the facts
+  count every record included), best of --runs and the first run; the year has no person-level
+  filter, so its outcome counts are summed from the day rollup (FactDay) while the durations
+  and people are counted over the facts; and the same year for one sex, which only the facts
+  answer (engine_person_filtered_seconds);
 - baseline: the same metrics computed with pandas from a full load of the tables they read
   (every row of calls, triage results, encounters, referrals, follow-ups, enrollments, budgets
   and expenditures; people are merged by the same `humans`), same definitions; the two must
   agree on every value;
 - dashboard: GET /insights/ with the Django test client as the program manager: a year nobody
-  asked for before (cold: computed), the same again (remembered until the next rebuild), and
-  the default dashboard after the worker's rebuild answered it ahead (insights.memo), read by a
-  process with an empty cache.
+  asked for before (cold: the page computed, plus /insights/groups/, the breakdowns and equity
+  view the page then asks for; both together are "cold"), the same again (remembered until the
+  next rebuild), and the default dashboard and the last full quarter after the worker's
+  rebuild answered them ahead (insights.memo), read by a process with an empty cache.
 
 The bar: the engine under 1 s on both databases and at least 10x faster than the baseline; the
 dashboard under 300 ms. Results are merged into benchmarks/results/metrics.json by vendor.
@@ -163,10 +168,12 @@ def _run(args, scratch: Path) -> None:
     runs, cpu, result = [], [], None
     for _ in range(args.runs):
         started, started_cpu = time.perf_counter(), time.process_time()
-        result = evaluate(filters, fresh="no")
+        result = evaluate(filters, fresh="auto")
         runs.append(time.perf_counter() - started)
         cpu.append(time.process_time() - started_cpu)
     engine = min(runs)
+    one_sex = Filters(filters.first_day, filters.last_day, sex="female")
+    person_filtered = min(timed(lambda: evaluate(one_sex, fresh="auto")) for _ in range(3))
     print(f"engine: best {engine * 1000:.0f} ms, first {runs[0] * 1000:.0f} ms", file=sys.stderr)
 
     started_cpu = time.process_time()
@@ -191,6 +198,7 @@ def _run(args, scratch: Path) -> None:
         "refresh_seconds": round(refresh_seconds, 2),
         "engine_seconds": round(engine, 3),
         "engine_first_run_seconds": round(runs[0], 3),
+        "engine_person_filtered_seconds": round(person_filtered, 3),
         "engine_runs_seconds": [round(r, 3) for r in runs],
         # In this process: on SQLite the database's work too, on PostgreSQL only the client's.
         "engine_cpu_seconds": round(min(cpu), 3),
@@ -213,6 +221,7 @@ def _run(args, scratch: Path) -> None:
             "10x_baseline": baseline_seconds / engine >= BAR_RATIO,
             "dashboard_warm_under_300ms": dashboard["warm"] < BAR_DASHBOARD_MS,
             "dashboard_default_under_300ms": dashboard["default_after_worker"] < BAR_DASHBOARD_MS,
+            "dashboard_quarter_under_300ms": dashboard["quarter_after_worker"] < BAR_DASHBOARD_MS,
             "dashboard_cold_under_300ms": dashboard["cold"] < BAR_DASHBOARD_MS,
         },
         # Other work on the machine inflates wall-clock times: the load while measuring.
@@ -239,26 +248,35 @@ def _dashboard(filters) -> dict:
     from coresponse.insights import selectors
     from coresponse.insights.models import Snapshot
 
-    url = f"/insights/?from={filters.first_day}&to={filters.last_day}"
+    query = f"from={filters.first_day}&to={filters.last_day}"
+    url = f"/insights/?{query}"
     Snapshot.objects.all().delete()
     cache.clear()
-    cold = timed(lambda: _ok(client.get(url)))  # a question nobody asked before: computed
+    # A question nobody asked since the rebuild: the page (headline tiles, trend, volume, the
+    # costs and every metric, computed) and then the breakdowns and equity view the page asks
+    # for by itself (htmx): "cold" is the whole wait until everything is on screen.
+    cold_page = timed(lambda: _ok(client.get(url)))
+    cold_groups = timed(lambda: _ok(client.get(f"/insights/groups/?{query}")))
     cached = min(timed(lambda: _ok(client.get(url))) for _ in range(5))  # asked again
-    # The default dashboard (the 90 days to the data's last day), answered by the worker after
-    # its rebuild; the web process has nothing in its own cache.
+    # The default dashboard (the 90 days to the data's last day) and the last full quarter,
+    # answered by the worker after its rebuild; the web process has nothing in its own cache.
     warming = timed(selectors.warm)
     cache.clear()
     default = timed(lambda: _ok(client.get("/insights/")))
+    quarter = timed(lambda: _ok(client.get("/insights/?preset=quarter")))
     home = timed(lambda: _ok(client.get("/")))
     print(
-        f"dashboard: cold {cold * 1000:.0f} ms, asked again {cached * 1000:.0f} ms, default "
-        f"after the worker {default * 1000:.0f} ms",
+        f"dashboard: cold {cold_page * 1000:.0f} ms + groups {cold_groups * 1000:.0f} ms, "
+        f"asked again {cached * 1000:.0f} ms, default after the worker {default * 1000:.0f} ms",
         file=sys.stderr,
     )
     return {
-        "cold": round(cold * 1000),
+        "cold": round((cold_page + cold_groups) * 1000),
+        "cold_page": round(cold_page * 1000),
+        "cold_groups_after": round(cold_groups * 1000),
         "warm": round(cached * 1000),
         "default_after_worker": round(default * 1000),
+        "quarter_after_worker": round(quarter * 1000),
         "home_after_worker": round(home * 1000),
         "worker_warming_seconds": round(warming, 1),
     }

@@ -17,3 +17,21 @@ def fresh_policy_terms():
     from coresponse.privacy.policy import forget_terms
 
     forget_terms()
+
+
+@pytest.fixture
+def browser(monkeypatch, settings):
+    """Debian's chromium through Playwright (never a downloaded browser). Sign-in still goes
+    through the real form; only the deliberately slow password hash is swapped."""
+    from coresponse.web.tests.browser import CHROMIUM, LAUNCH_ARGS
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # live_server runs the app in a thread while Playwright's sync API holds an event loop here.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()

@@ -161,15 +161,19 @@ def search_from(params) -> selectors.Search:
     """A directory search from query parameters (the API's and the staff page's)."""
     errors = {}
 
-    def number(name, kind):
+    def number(name, kind, low, high):
         raw = params.get(name)
         if raw in (None, ""):
             return None
         try:
-            return kind(raw)
+            value = kind(raw)
         except ValueError:
             errors[name] = ["is not a number"]
             return None
+        if not low <= value <= high:  # also NaN, which is within no range
+            errors[name] = [f"is not between {low} and {high}"]
+            return None
+        return value
 
     need = params.get("need", "")
     if need and need not in ServiceType.values:
@@ -178,11 +182,11 @@ def search_from(params) -> selectors.Search:
         need=need if "need" not in errors else "",
         open_now=params.get("open_now") in ("1", "true", "on", "yes"),
         eligibility=params.get("eligibility", ""),
-        age=number("age", int),
+        age=number("age", int, 0, 130),
         q=params.get("q", "")[:100],
-        latitude=number("lat", float),
-        longitude=number("lon", float),
-        within_km=number("within_km", float),
+        latitude=number("lat", float, -90, 90),
+        longitude=number("lon", float, -180, 180),
+        within_km=number("within_km", float, 0, 20_000),
     )
     if errors:
         raise serializers.ValidationError(errors)

@@ -13,11 +13,12 @@ import base64
 import binascii
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from coresponse.agencies.models import Agency, Membership, Program, Role, User
@@ -49,6 +50,7 @@ from coresponse.care.selectors import (
     visit_for,
 )
 from coresponse.dispatch.models import Assignment
+from coresponse.dispatch.serializers import EARLIEST_YEAR
 from coresponse.field import services as field_services
 from coresponse.field.models import Encounter, EncounterKind
 from coresponse.people.models import Person
@@ -62,6 +64,8 @@ R = ReferralStatus
 CARE_ROLES = frozenset({Role.CLINICIAN, Role.CASE_MANAGER, Role.PEER_SPECIALIST})
 SIGNATURE_LIMIT = 300_000  # bytes of a signature image
 PNG = b"\x89PNG\r\n\x1a\n"
+FOLLOW_UP_HORIZON = timedelta(days=1827)  # later than five years on is a typo
+CONSENT_HORIZON = timedelta(days=3653)  # a dated consent ends within ten years
 
 
 def _now(at: datetime | None) -> datetime:
@@ -646,8 +650,14 @@ def _parse_when(value, name: str) -> datetime | None:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
         raise ValidationError({name: ["is not an ISO 8601 time"]}) from None
-    if moment.utcoffset() is None:
-        moment = timezone.make_aware(moment)
+    try:
+        if moment.utcoffset() is None:
+            moment = timezone.make_aware(moment)
+        moment.astimezone(UTC)  # a time at the calendar's edge that no database can store
+    except (ValueError, OverflowError):
+        raise ValidationError({name: ["is at the edge of the calendar: check the date"]}) from None
+    if moment.year < EARLIEST_YEAR:
+        raise ValidationError({name: [f"is before {EARLIEST_YEAR}: check the date"]})
     return moment
 
 
@@ -664,6 +674,10 @@ def _due(spec, at: datetime) -> datetime:
         moment = timezone.make_aware(datetime.combine(day, time(10)))
     if timezone.localdate(moment) < timezone.localdate(at):
         raise ValidationError({"follow_up.due": ["is before the encounter"]})
+    if moment - at > FOLLOW_UP_HORIZON:
+        raise ValidationError(
+            {"follow_up.due": ["is more than five years after the encounter: check the date"]}
+        )
     return moment
 
 
@@ -721,7 +735,12 @@ def submit_field_record(user, data: dict, *, at: datetime | None = None) -> Fiel
             raise ValidationError({"program": ["no such program"]})
     visit = None
     if data.get("outreach_visit") is not None:
-        visit = visit_for(user, _int(data["outreach_visit"], "outreach_visit"))
+        try:
+            visit = visit_for(user, _int(data["outreach_visit"], "outreach_visit"))
+        except Http404:
+            raise ValidationError(
+                {"outreach_visit": ["is not an outreach visit planned for your teams"]}
+            ) from None
         program = visit.program
     person = data.get("person")
     if visit is not None and not person:
@@ -758,7 +777,7 @@ def update_field_record(
     data = _check_dict(data, "record")
     _known(data, EDIT_KEYS)
     base_version = data.get("base_version")
-    if not isinstance(base_version, int):
+    if not isinstance(base_version, int) or isinstance(base_version, bool):
         raise ValidationError({"base_version": ["give the version the device edited"]})
     outcome = field_services.update_encounter(
         user, encounter, base_version=base_version, changes=_values(data), at=at
@@ -773,10 +792,15 @@ def update_field_record(
 
 
 def _int(value, name: str) -> int:
+    """An id sent by a device: a whole number a database key can hold (a bigger one would
+    overflow the query, not merely find nothing)."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationError({name: ["is not an id"]}) from None
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        number = 0
+    if isinstance(value, bool | float) or not 0 < number < 2**63:
+        raise ValidationError({name: ["is not an id"]})
+    return number
 
 
 def _attach_care(user, encounter: Encounter, data: dict, at: datetime, result: FieldResult):
@@ -847,11 +871,15 @@ def capture_consent(user, person: Person, spec: dict, at: datetime) -> int:
     purposes = spec.get("purposes") or []
     if not isinstance(categories, list) or not categories:
         problems["consent.categories"] = ["choose what may be shared"]
-    elif set(categories) - set(C.values):
+    elif not all(isinstance(c, str) for c in categories) or set(categories) - set(C.values):
         problems["consent.categories"] = ["names an unknown data category"]
     if not isinstance(purposes, list) or not purposes:
         problems["consent.purposes"] = ["choose what for"]
-    elif set(purposes) - set(Purpose.values) or Purpose.CRIMINAL_INVESTIGATION in purposes:
+    elif (
+        not all(isinstance(p, str) for p in purposes)
+        or set(purposes) - set(Purpose.values)
+        or Purpose.CRIMINAL_INVESTIGATION in purposes
+    ):
         problems["consent.purposes"] = ["names a purpose a consent cannot give"]
     to_agency, to_class = None, ""
     recipient = str(spec.get("to") or "")
@@ -874,11 +902,15 @@ def capture_consent(user, person: Person, spec: dict, at: datetime) -> int:
             expires_at = timezone.make_aware(
                 datetime.combine(date.fromisoformat(str(spec["expires"])), time(23, 59))
             )
-        except ValueError:
+        except (ValueError, OverflowError):
             problems["consent.expires"] = ["is not a date YYYY-MM-DD"]
         else:
             if expires_at <= at:
                 problems["consent.expires"] = ["is not after today"]
+            elif expires_at - at > CONSENT_HORIZON:
+                problems["consent.expires"] = [
+                    "is more than ten years ahead: give the event that ends it instead"
+                ]
     expiry_event = str(spec.get("expiry_event") or "").strip()[:200]
     if expires_at is None and not expiry_event and "consent.expires" not in problems:
         problems["consent.expires"] = ["give an end date or the event that ends it"]

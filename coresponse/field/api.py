@@ -25,6 +25,7 @@ from coresponse.agencies import idempotency
 from coresponse.dispatch.api import IDEMPOTENCY_KEY
 from coresponse.dispatch.models import Assignment, AssignmentStatus
 from coresponse.dispatch.selectors import OPEN_STATUSES
+from coresponse.dispatch.serializers import EARLIEST_YEAR
 from coresponse.field import selectors, services
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
@@ -83,13 +84,33 @@ def idempotency_key(request) -> str:
 def as_id(text: str) -> int:
     """A path's id; anything but a whole number finds nothing (a JSON 404, not a routing one)."""
     try:
-        return int(text)
+        number = int(text)
     except (TypeError, ValueError):
         return 0
+    return number if 0 < number < 2**63 else 0  # a bigger one would overflow the query
 
 
 def rendered(data) -> str:
     return JSONRenderer().render(data).decode()
+
+
+def nul_keys(data, path: str = "") -> list[str]:
+    """The keys of a JSON body whose text holds a NUL character (no database column stores
+    one; PostgreSQL refuses it), as dotted paths: `values.notes.mental_health`, `referrals.0`."""
+    if isinstance(data, str):
+        return [path or "body"] if "\x00" in data else []
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, list):
+        items = enumerate(data)
+    else:
+        return []
+    found = []
+    for name, value in items:
+        name = str(name)
+        here = f"{path}.{name}" if path else name
+        found += [here] if "\x00" in name else nul_keys(value, here)
+    return found
 
 
 def keyed(request, scope: str, perform: Callable[[], tuple[int, str]]) -> HttpResponse:
@@ -98,6 +119,14 @@ def keyed(request, scope: str, perform: Callable[[], tuple[int, str]]) -> HttpRe
     key = idempotency_key(request)
 
     def run():
+        bad = nul_keys(request.data)
+        if bad:
+            raise serializers.ValidationError(
+                {
+                    name: ["contains a NUL character (\\u0000), which cannot be stored"]
+                    for name in bad
+                }
+            )
         try:
             status_code, body = perform()
         except DjangoValidationError as error:
@@ -203,9 +232,17 @@ class AssignmentStatusView(APIView):
             if assignment.status not in OPEN_STATUSES:
                 raise Refused(f"{assignment.team.name} is already cleared.")
             data = request.data if isinstance(request.data, dict) else {}
+            moves = [s for s in AssignmentStatus.values if s != AssignmentStatus.DISPATCHED]
+            if data.get("status") not in moves:
+                raise serializers.ValidationError({"status": [f"is one of: {', '.join(moves)}"]})
             at = None
             if data.get("at"):
-                at = serializers.DateTimeField().to_internal_value(data["at"])
+                try:
+                    at = serializers.DateTimeField().to_internal_value(data["at"])
+                except serializers.ValidationError as error:
+                    raise serializers.ValidationError({"at": error.detail}) from None
+                if at.year < EARLIEST_YEAR:
+                    raise serializers.ValidationError({"at": [f"is before {EARLIEST_YEAR}"]})
             try:
                 services.advance_assignment(
                     request.user, assignment, str(data.get("status", "")), at=at

@@ -14,7 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db import connection
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
 
 from coresponse.agencies.models import Program
 from coresponse.dispatch.models import CallSource
@@ -26,6 +28,7 @@ from coresponse.insights.metrics import (
     Metric,
     encounter_facts,
     linked_records,
+    rolled_up,
 )
 from coresponse.people.identity import humans
 
@@ -61,6 +64,19 @@ TREND_RATES = {
     ),
     "use_of_force_rate": (Q(use_of_force=True), Q()),
     "officer_early_return_rate": (Q(officer_early=True), Q()),
+}
+# The same rates as FactDay columns (numerator, denominator): see metrics.rolled_up.
+TREND_COLUMNS = {
+    "arrest_avoided_rate": ("no_arrest", "total"),
+    "resolved_on_scene_rate": ("resolved", "total"),
+    "service_rate": ("served", "total"),
+    "er_transport_rate": ("er", "total"),
+    "involuntary_hold_rate": ("holds", "total"),
+    "hospital_diversion_rate": ("no_hospital", "total"),
+    "no_er_no_jail_rate": ("no_er_no_jail", "total"),
+    "diversion_rate": ("diverted", "eligible"),
+    "use_of_force_rate": ("force", "total"),
+    "officer_early_return_rate": ("early", "total"),
 }
 
 
@@ -157,8 +173,17 @@ def compare(current: Evaluation, baseline: Evaluation) -> dict[str, Change]:
 
 
 def baseline_period(filters: Filters, kind: str) -> tuple[date, date] | None:
-    """The dates of a baseline: 'previous' (as many days just before) or 'last_year'."""
+    """The dates of a baseline: 'previous' (the period just before: as many whole calendar
+    months when the period is whole months, so a quarter is compared with the quarter before;
+    else as many days) or 'last_year' (the same dates a year earlier)."""
     days = (filters.last_day - filters.first_day).days + 1
+    months = _whole_months(filters.first_day, filters.last_day)
+    if kind == "previous" and months:
+        last = filters.first_day - timedelta(days=1)
+        first = filters.first_day
+        for _ in range(months):
+            first = (first - timedelta(days=1)).replace(day=1)
+        return first, last
     if kind == "previous":
         last = filters.first_day - timedelta(days=1)
         return last - timedelta(days=days - 1), last
@@ -171,6 +196,14 @@ def baseline_period(filters: Filters, kind: str) -> tuple[date, date] | None:
         except ValueError:  # February 29
             return filters.first_day - timedelta(days=365), filters.last_day - timedelta(days=365)
     return None
+
+
+def _whole_months(first: date, last: date) -> int:
+    """How many calendar months the dates span when they run from a 1st to a month's last
+    day; 0 otherwise."""
+    if first.day != 1 or (last + timedelta(days=1)).day != 1:
+        return 0
+    return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
 # --- monthly trend ------------------------------------------------------------------------------
@@ -191,13 +224,25 @@ def monthly(
     numerator, denominator = TREND_RATES[key]
     if fresh:
         facts.ensure_fresh()
-    rows = (
-        encounter_facts(filters)
-        .values("ref_month")
-        .annotate(n=Count("pk", filter=denominator), x=Count("pk", filter=numerator & denominator))
-        .order_by("ref_month")
-        .values_list("ref_month", "n", "x")
-    )
+    days = rolled_up(filters, filters.period)
+    if days is not None:
+        x_column, n_column = TREND_COLUMNS[key]
+        rows = (
+            days.values("month")
+            .annotate(n=Sum(n_column), x=Sum(x_column))
+            .order_by()
+            .values_list("month", "n", "x")
+        )
+    else:
+        rows = (
+            encounter_facts(filters)
+            .values("ref_month")
+            .annotate(
+                n=Count("pk", filter=denominator), x=Count("pk", filter=numerator & denominator)
+            )
+            .order_by()
+            .values_list("ref_month", "n", "x")
+        )
     got = {month: (n, x) for month, n, x in rows}
     out = []
     for month in _month_starts(filters.first_day, filters.last_day):
@@ -219,13 +264,19 @@ def monthly(
 def monthly_counts(filters: Filters, *, fresh: bool = True) -> list[tuple[date, int]]:
     if fresh:
         facts.ensure_fresh()
-    rows = dict(
-        encounter_facts(filters)
-        .values("ref_month")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("ref_month", "n")
-    )
+    days = rolled_up(filters, filters.period)
+    if days is not None:
+        rows = dict(
+            days.values("month").annotate(n=Sum("total")).order_by().values_list("month", "n")
+        )
+    else:
+        rows = dict(
+            encounter_facts(filters)
+            .values("ref_month")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("ref_month", "n")
+        )
     return [(m, rows.get(m, 0)) for m in _month_starts(filters.first_day, filters.last_day)]
 
 
@@ -299,41 +350,56 @@ def breakdown(
         facts.ensure_fresh()
     rows = encounter_facts(filters)
     linked = linked_records()
-    single = Q(person_id__isnull=False) & ~linked
-    aggregates = {
-        "n": Count("pk"),
-        "people_single": Count("person_id", distinct=True, filter=single),
-        "no_person": Count("pk", filter=Q(person_id__isnull=True)),
-    }
-    for key, _, condition, _ in OUTCOMES:
-        aggregates[f"x_{key}"] = Count("pk", filter=condition)
-        aggregates[f"p_{key}"] = Count("person_id", distinct=True, filter=single & condition)
-        aggregates[f"np_{key}"] = Count("pk", filter=Q(person_id__isnull=True) & condition)
-    if column is None:  # one group: everything
-        got = {"": rows.aggregate(**aggregates)}
-    else:
-        got = {r[column]: r for r in rows.values(column).annotate(**aggregates).order_by()}
+    keys = (column,) if column else ()
+    names = [f"x_{key}" for key, *_ in OUTCOMES]
+    outcome_counts = {f"x_{key}": Count("pk", filter=c) for key, _, c, _ in OUTCOMES}
+
+    # Records in no identity link, by group and record (an encounter with no person record is
+    # someone we cannot tell apart: one person each), then by group: one sort, no DISTINCT.
+    per_record = (
+        rows.exclude(linked)
+        .annotate(who=Coalesce("person_id", Value(0) - F("encounter_id")))
+        .values(*keys, "who")
+        .annotate(n=Count("pk"), **outcome_counts)
+        .order_by()
+        .values_list(*keys, "who", "n", *names)
+    )
+    inner, params = per_record.query.sql_with_params()
+    group = "g" if column else "''"
+    columns = ", ".join([*(["g"] if column else []), "who", "n", *names])
+    sums = ", ".join(f"SUM({name}), SUM(CASE WHEN {name} > 0 THEN 1 ELSE 0 END)" for name in names)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH per ({columns}) AS ({inner}) SELECT {group}, SUM(n), COUNT(*), {sums} "
+            f"FROM per{' GROUP BY g' if column else ''}",
+            params,
+        )
+        fetched = cursor.fetchall()
+    got: dict = {}
+    for value, *numbers in fetched:
+        n, people, *outcomes = (int(x or 0) for x in numbers)  # PostgreSQL sums are numeric
+        if not n:
+            continue
+        got[value] = {"n": n, "people": people}
+        for i, name in enumerate(names):
+            got[value][name], got[value][f"p{name}"] = outcomes[2 * i], outcomes[2 * i + 1]
 
     # Linked records: people merged by human, per group.
-    keys = ("person_id",) if column is None else (column, "person_id")
-    per = (
-        rows.filter(linked)
-        .values(*keys)
-        .annotate(
-            **{f"x_{key}": Count("pk", filter=condition) for key, _, condition, _ in OUTCOMES}
-        )
-    )
+    per = rows.filter(linked).values(*keys, "person_id").annotate(n=Count("pk"), **outcome_counts)
     linked_rows = list(per.order_by())
 
     human_of = humans({r["person_id"] for r in linked_rows})
     extra_people: dict = defaultdict(set)
     extra_outcome: dict = defaultdict(set)
     for r in linked_rows:
-        group, human = r[column] if column else "", human_of[r["person_id"]]
-        extra_people[group].add(human)
-        for key, *_ in OUTCOMES:
-            if r[f"x_{key}"]:
-                extra_outcome[(group, key)].add(human)
+        value, human = r[column] if column else "", human_of[r["person_id"]]
+        extra_people[value].add(human)
+        totals = got.setdefault(value, {"n": 0, "people": 0})
+        totals["n"] += r["n"]
+        for name in names:
+            totals[name] = totals.get(name, 0) + r[name]
+            if r[name]:
+                extra_outcome[(value, name)].add(human)
 
     labels = _labels(dimension)
     groups = []
@@ -342,18 +408,15 @@ def breakdown(
             continue
         text = "" if value is None else str(value)
         label = "All" if dimension == "all" else labels.get(text) or group_label(dimension, text)
-        # An encounter with no person record is someone we cannot tell apart: one person each.
-        people = r["people_single"] + len(extra_people[value]) + r["no_person"]
-        group = Group(text, label, r["n"], people)
+        group = Group(text, label, r["n"], r["people"] + len(extra_people[value]))
         for key, *_ in OUTCOMES:
-            x = r[f"x_{key}"]
-            ci = stats.wilson(x, r["n"])
+            x = r.get(f"x_{key}", 0)
             group.cells[key] = Cell(
                 key,
                 x,
-                r[f"p_{key}"] + len(extra_outcome[(value, key)]) + r[f"np_{key}"],
-                x / r["n"] if r["n"] else None,
-                ci,
+                r.get(f"px_{key}", 0) + len(extra_outcome[(value, f"x_{key}")]),
+                x / r["n"],
+                stats.wilson(x, r["n"]),
             )
         groups.append(group)
     groups.sort(key=lambda g: _order(dimension, g.value))

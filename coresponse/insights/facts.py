@@ -13,7 +13,7 @@ asks (`ensure_fresh`, which compares the newest id of every source table with th
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -30,6 +30,7 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -41,7 +42,7 @@ from coresponse.care.models import FollowUp, FollowUpOutcome, Referral, Referral
 from coresponse.dispatch.models import Assignment, Call, Recommendation, TriageResult
 from coresponse.field.models import Disposition, Encounter, EncounterKind
 from coresponse.insights.filters import AGE_BANDS
-from coresponse.insights.models import CallDay, EncounterFact, FactRefresh
+from coresponse.insights.models import CallDay, EncounterFact, FactDay, FactRefresh
 from coresponse.insights.sql import AgeInYears, SecondsBetween
 from coresponse.people.models import IdentityLink, LinkStatus, Person
 
@@ -50,6 +51,7 @@ SYNC_REFRESH_SECONDS = 3.0  # a rebuild that took longer runs in the worker, not
 QUEUED_KEY = "insights:facts-refresh-queued"
 ELIGIBLE = (Recommendation.CO_RESPONDER, Recommendation.CIVILIAN_TEAM)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+REPEAT_WINDOW = timedelta(days=30)
 SOURCES = (
     Call,
     Encounter,
@@ -99,6 +101,41 @@ FACT_COLUMNS = (
     "followups_connected",
 )
 CALL_DAY_COLUMNS = ("day", "program_id", "source", "district", "team_id", "eligible", "calls")
+FACT_DAY_KEYS = ("day", "month", "program_id", "team_id", "source", "district")
+
+
+def outcome_counts() -> dict:
+    """The counts (and sums) of crisis encounter facts the engine's rates are made of: one
+    aggregate each, by name. The engine takes them over the facts of a question, or sums the
+    same names over FactDay, which holds them per day (see `fact_day_rows`)."""
+    window = int(REPEAT_WINDOW.total_seconds())
+    return {
+        "total": Count("pk"),
+        "no_arrest": Count("pk", filter=Q(arrest=False)),
+        "arrests": Count("pk", filter=Q(arrest=True)),
+        "resolved": Count("pk", filter=Q(resolved_on_scene=True)),
+        "served": Count("pk", filter=Q(service=True)),
+        "er": Count("pk", filter=Q(er_transport=True)),
+        "holds": Count("pk", filter=Q(involuntary_hold=True)),
+        "admissions": Count("pk", filter=Q(hospital_admission=True)),
+        "bookings": Count("pk", filter=Q(jail_booking=True)),
+        "no_hospital": Count("pk", filter=Q(er_transport=False, hospital_admission=False)),
+        "no_er_no_jail": Count("pk", filter=Q(er_transport=False, jail_booking=False)),
+        "force": Count("pk", filter=Q(use_of_force=True)),
+        "early": Count("pk", filter=Q(officer_early=True)),
+        "saved_s": Coalesce(Sum("officer_saved_s"), 0),
+        "eligible": Count("pk", filter=Q(arrest_eligible=True)),
+        "diverted": Count("pk", filter=Q(arrest_eligible=True, arrest=False, referred=True)),
+        "eligible_no_arrest": Count("pk", filter=Q(arrest_eligible=True, arrest=False)),
+        "repeats": Count("pk", filter=Q(next_gap_s__lte=window)),
+        "fu_completed": Coalesce(Sum("followups_completed"), 0),
+        "fu_connected": Coalesce(Sum("followups_connected"), 0),
+        "ref_sent": Coalesce(Sum("referrals_sent"), 0),
+        "ref_completed": Coalesce(Sum("referrals_completed"), 0),
+    }
+
+
+FACT_DAY_COLUMNS = (*FACT_DAY_KEYS, *outcome_counts())
 
 
 def fingerprint() -> dict[str, int]:
@@ -268,6 +305,21 @@ def call_day_rows():
     )
 
 
+def fact_day_rows():
+    """The SELECT of FactDay from the encounter facts (after their gaps are set), in
+    FACT_DAY_COLUMNS order."""
+    counts = outcome_counts()
+    return (
+        EncounterFact.objects.annotate(
+            day=TruncDate("ref_at", tzinfo=timezone.get_default_timezone()), month=F("ref_month")
+        )
+        .values(*FACT_DAY_KEYS)
+        .annotate(**counts)
+        .order_by()
+        .values_list(*FACT_DAY_KEYS, *counts)
+    )
+
+
 def _insert(cursor, model, columns, rows) -> int:
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
@@ -285,6 +337,7 @@ def refresh() -> FactRefresh:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {facts}")
         cursor.execute(f"DELETE FROM {q(CallDay._meta.db_table)}")
+        cursor.execute(f"DELETE FROM {q(FactDay._meta.db_table)}")
         encounters = _insert(cursor, EncounterFact, FACT_COLUMNS, encounter_rows())
         days = _insert(cursor, CallDay, CALL_DAY_COLUMNS, call_day_rows())
         # Each person record's next crisis encounter, by a window over the facts themselves.
@@ -295,6 +348,7 @@ def refresh() -> FactRefresh:
             f"WHERE person_id IS NOT NULL) AS gaps "
             f"WHERE {facts}.encounter_id = gaps.id AND gaps.gap IS NOT NULL"
         )
+        _insert(cursor, FactDay, FACT_DAY_COLUMNS, fact_day_rows())
         done = FactRefresh.objects.create(
             finished_at=timezone.now(),
             seconds=round(time.perf_counter() - started, 3),
@@ -307,4 +361,5 @@ def refresh() -> FactRefresh:
     if connection.vendor == "postgresql":  # fresh statistics for the planner
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {facts}")
+            cursor.execute(f"ANALYZE {q(FactDay._meta.db_table)}")
     return done

@@ -31,26 +31,41 @@ def _version() -> str:
     return f"{refreshed.pk}.{refreshed.finished_at.timestamp():.6f}"
 
 
+def _key(question) -> tuple[str, str, str]:
+    version = _version()
+    digest = hashlib.sha256(repr(question).encode()).hexdigest()
+    return version, digest, f"insights:memo:{version}:{digest}"
+
+
+def recall(question):
+    """The answer to `question` if it was computed for this rebuild, else None (nothing is
+    computed: a page can then send the slow part of its answer later)."""
+    version, digest, key = _key(question)
+    got = cache.get(key)
+    if got is not None:
+        return got
+    row = Snapshot.objects.filter(key=digest, version=version).only("data").first()
+    if row is None:
+        return None
+    got = pickle.loads(bytes(row.data))  # noqa: S301 - written by this module only
+    cache.set(key, got, timeout=TIMEOUT)
+    return got
+
+
 def remember(question, build, *, persist: bool = False):
     """`build()` for `question` (anything with a stable repr), remembered for this rebuild.
 
     `persist`: also store it in the database for every process (the worker's warming).
     """
-    version = _version()
-    digest = hashlib.sha256(repr(question).encode()).hexdigest()
-    key = f"insights:memo:{version}:{digest}"
-    got = cache.get(key)
+    got = recall(question)
     if got is not None:
         return got
-    row = Snapshot.objects.filter(key=digest, version=version).only("data").first()
-    if row is not None:
-        got = pickle.loads(bytes(row.data))  # noqa: S301 - written by this module only
-    else:
-        got = build()
-        if persist:
-            Snapshot.objects.update_or_create(
-                key=digest, defaults={"version": version, "data": pickle.dumps(got)}
-            )
+    version, digest, key = _key(question)
+    got = build()
+    if persist:
+        Snapshot.objects.update_or_create(
+            key=digest, defaults={"version": version, "data": pickle.dumps(got)}
+        )
     cache.set(key, got, timeout=TIMEOUT)
     return got
 

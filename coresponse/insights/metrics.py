@@ -22,20 +22,21 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import BooleanField, Case, Count, Max, Min, Q, QuerySet, Sum, When
 from django.utils import timezone
 
 from coresponse.care.models import Enrollment
 from coresponse.insights import catalogue, costs, facts
-from coresponse.insights.filters import NOT_RECORDED, Filters, Period
-from coresponse.insights.models import CallDay, EncounterFact
+from coresponse.insights.filters import NOT_RECORDED, Filters, Period, local_midnight
+from coresponse.insights.models import CallDay, EncounterFact, FactDay
 from coresponse.people.identity import humans
 
 __all__ = ["Evaluation", "Filters", "Histogram", "Metric", "Period", "compute", "evaluate"]
 
 FREQUENT_CLIENT_MIN_ENCOUNTERS = 3
 FREQUENT_CLIENT_WINDOW = timedelta(days=365)
-REPEAT_WINDOW = timedelta(days=30)
+REPEAT_WINDOW = facts.REPEAT_WINDOW
 LOOKUP_BATCH = 900  # ids per IN (...): below SQLite's oldest limit of 999 parameters
 
 
@@ -165,6 +166,40 @@ def encounter_facts(filters: Filters, period: Period | None = None) -> QuerySet[
     return EncounterFact.objects.filter(in_period(period) & population(filters))
 
 
+def whole_days(period: Period) -> bool:
+    """The period runs from a local midnight to a local midnight (what Period.of_dates makes)."""
+    return period.start == local_midnight(period.first_day) and period.end == local_midnight(
+        period.last_day + timedelta(days=1)
+    )
+
+
+def rolled_up(filters: Filters, period: Period) -> QuerySet[FactDay] | None:
+    """The FactDay rows of the question, when they answer it: whole days, and no filter that
+    only a person record decides (those need the facts themselves). None otherwise."""
+    if filters.person_filtered or not whole_days(period):
+        return None
+    days = FactDay.objects.filter(day__gte=period.first_day, day__lte=period.last_day)
+    if filters.program_ids:
+        days = days.filter(program_id__in=filters.program_ids)
+    if filters.team_id:
+        days = days.filter(team_id=filters.team_id)
+    if filters.source:
+        days = days.filter(source=filters.source)
+    if filters.district:
+        days = days.filter(district=filters.district)
+    return days
+
+
+def outcome_totals(filters: Filters, period: Period) -> dict[str, int]:
+    """facts.outcome_counts over the question's crisis encounters: summed from FactDay when it
+    answers the question (`rolled_up`), else counted over the facts."""
+    days = rolled_up(filters, period)
+    if days is not None:
+        got = days.aggregate(**{name: Sum(name) for name in facts.outcome_counts()})
+        return {name: value or 0 for name, value in got.items()}
+    return encounter_facts(filters, period).aggregate(**facts.outcome_counts())
+
+
 def _calls(filters: Filters, period: Period) -> tuple[int, int]:
     """(calls received, calls eligible)."""
     if filters.person_filtered:
@@ -221,7 +256,7 @@ def linked_records() -> Q:
     return Q(person_linked=True)
 
 
-def _people(filters: Filters, period: Period, db_repeats: int, served_single: int) -> People:
+def _people(filters: Filters, period: Period, db_repeats: int) -> People:
     """Persons served, frequent clients (and those enrolled) and repeat crises, by human.
 
     Records in no identity link are counted by the database; only linked records come to
@@ -236,7 +271,7 @@ def _people(filters: Filters, period: Period, db_repeats: int, served_single: in
     )
     linked = linked_records()
     single = scope.exclude(linked)
-    people = People(served=served_single, repeats=db_repeats)
+    people = People(repeats=db_repeats)
 
     def per_person(rows):
         return (
@@ -251,13 +286,26 @@ def _people(filters: Filters, period: Period, db_repeats: int, served_single: in
 
     frequent_first: dict[int, int] = {}  # human -> first crisis in the 12 months (epoch s)
     members: dict[int, list[int]] = {}
-    for pid, first_s in (
+    # One pass over the records in no link, grouped by record: how many were served in the
+    # period (the row without a person id) and the frequent clients among them.
+    grouped, params = (
         per_person(single)
-        .filter(n_period__gt=0, n_window__gte=FREQUENT_CLIENT_MIN_ENCOUNTERS)
-        .values_list("person_id", "first_s")
-    ):
-        frequent_first[pid] = first_s
-        members[pid] = [pid]
+        .values_list("person_id", "n_period", "n_window", "first_s")
+        .query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH g (person_id, n_period, n_window, first_s) AS ({grouped}) "
+            "SELECT NULL, COUNT(*) FROM g WHERE n_period > 0 UNION ALL "
+            "SELECT person_id, first_s FROM g WHERE n_period > 0 AND n_window >= %s",
+            (*params, FREQUENT_CLIENT_MIN_ENCOUNTERS),
+        )
+        for pid, value in cursor.fetchall():
+            if pid is None:
+                people.served += value
+            else:
+                frequent_first[pid] = value
+                members[pid] = [pid]
 
     rows = {
         pid: (n_period, n_window, first_s)
@@ -362,37 +410,11 @@ def evaluate(filters: Filters, period: Period | None = None, *, fresh: str = "au
     else:
         refreshed = facts.last_refresh()
     rows = encounter_facts(filters, period)
-    window = REPEAT_WINDOW.total_seconds()
-    c = rows.aggregate(
-        total=Count("pk"),
-        arrests=Count("pk", filter=Q(arrest=True)),
-        resolved=Count("pk", filter=Q(resolved_on_scene=True)),
-        served=Count("pk", filter=Q(service=True)),
-        er=Count("pk", filter=Q(er_transport=True)),
-        holds=Count("pk", filter=Q(involuntary_hold=True)),
-        admissions=Count("pk", filter=Q(hospital_admission=True)),
-        bookings=Count("pk", filter=Q(jail_booking=True)),
-        no_hospital=Count("pk", filter=Q(er_transport=False, hospital_admission=False)),
-        no_er_no_jail=Count("pk", filter=Q(er_transport=False, jail_booking=False)),
-        force=Count("pk", filter=Q(use_of_force=True)),
-        early=Count("pk", filter=Q(officer_early=True)),
-        saved_s=Sum("officer_saved_s"),
-        eligible=Count("pk", filter=Q(arrest_eligible=True)),
-        diverted=Count("pk", filter=Q(arrest_eligible=True, arrest=False, referred=True)),
-        eligible_no_arrest=Count("pk", filter=Q(arrest_eligible=True, arrest=False)),
-        repeats=Count("pk", filter=Q(next_gap_s__lte=window)),
-        single_persons=Count(
-            "person_id", distinct=True, filter=Q(person_id__isnull=False) & ~linked_records()
-        ),
-        fu_completed=Sum("followups_completed"),
-        fu_connected=Sum("followups_connected"),
-        ref_sent=Sum("referrals_sent"),
-        ref_completed=Sum("referrals_completed"),
-    )
+    c = outcome_totals(filters, period)
     total = c["total"]
     response = _histogram(rows, "response_s")
     on_scene = _histogram(rows, "on_scene_s")
-    people = _people(filters, period, c["repeats"], c["single_persons"])
+    people = _people(filters, period, c["repeats"])
     calls, eligible_calls = _calls(filters, period)
     saved_hours = (c["saved_s"] or 0) / 3600
 
@@ -404,7 +426,7 @@ def evaluate(filters: Filters, period: Period | None = None, *, fresh: str = "au
         "response_time_median_min": Metric(_minutes(response.median()), None, response.n),
         "response_time_p90_min": Metric(_minutes(response.percentile(0.9)), None, response.n),
         "time_on_scene_median_min": Metric(_minutes(on_scene.median()), None, on_scene.n),
-        "arrest_avoided_rate": rate(total - c["arrests"], total),
+        "arrest_avoided_rate": rate(c["no_arrest"], total),
         "arrests": count(c["arrests"]),
         "resolved_on_scene_rate": rate(c["resolved"], total),
         "service_rate": rate(c["served"], total),

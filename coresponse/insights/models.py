@@ -71,6 +71,45 @@ class EncounterFact(models.Model):
         return f"fact of encounter {self.encounter_id}"
 
 
+class FactDay(models.Model):
+    """The encounter facts rolled up per local day, program, first team, call source and
+    district: what the engine sums for a question of whole days that no person-level filter
+    (agency, race/ethnicity, sex, age band) narrows. Rebuilt with the facts, from the facts
+    (insights.facts.OUTCOME_COUNTS names every count), so the two always agree."""
+
+    day = models.DateField(db_index=True)
+    month = models.DateField(help_text="The first day of the day's month.")
+    program_id = models.IntegerField()
+    team_id = models.IntegerField(null=True)
+    source = models.CharField(max_length=24, blank=True)
+    district = models.CharField(max_length=60, blank=True)
+    total = models.IntegerField()
+    no_arrest = models.IntegerField()
+    arrests = models.IntegerField()
+    resolved = models.IntegerField()
+    served = models.IntegerField()
+    er = models.IntegerField()
+    holds = models.IntegerField()
+    admissions = models.IntegerField()
+    bookings = models.IntegerField()
+    no_hospital = models.IntegerField()
+    no_er_no_jail = models.IntegerField()
+    force = models.IntegerField()
+    early = models.IntegerField()
+    saved_s = models.BigIntegerField()
+    eligible = models.IntegerField()
+    diverted = models.IntegerField()
+    eligible_no_arrest = models.IntegerField()
+    repeats = models.IntegerField()
+    fu_completed = models.IntegerField()
+    fu_connected = models.IntegerField()
+    ref_sent = models.IntegerField()
+    ref_completed = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.total} crisis encounters"
+
+
 class CallDay(models.Model):
     """Calls received on one local day, per program, source, district, first team and whether
     triage recommended a co-responder or civilian team."""

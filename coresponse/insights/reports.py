@@ -10,6 +10,7 @@ and Excel (one sheet per section) for whoever rebuilds the charts in their own t
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from coresponse.insights.charts import axis as _axis
 from coresponse.insights.costs import DEFAULTS
 from coresponse.insights.filters import Filters
 from coresponse.insights.metrics import cached_evaluate
-from coresponse.insights.selectors import change_text, formatted, money
+from coresponse.insights.selectors import change_text, dashboard_groups, formatted, money
 
 MIME = {
     "pdf": "application/pdf",
@@ -103,7 +104,7 @@ def contents(filters: Filters, baseline: str = "previous") -> Contents:
         metrics=rows,
         monthly=analysis.monthly(filters),
         volume=analysis.monthly_counts(filters),
-        equity=[analysis.suppress(t) for t in analysis.equity(filters)],
+        equity=[analysis.suppress(copy.deepcopy(t)) for t in dashboard_groups(filters)["equity"]],
         pack=evaluation.pack(filters),
         currency=currency,
     )
@@ -517,7 +518,10 @@ def pdf(c: Contents) -> bytes:
             f"are hidden ({SUPPRESSED}).",
             small,
         ),
-        Spacer(1, 10),
+        Spacer(1, 6),
+        Paragraph("In brief", h2),
+        *(Paragraph(sentence, body) for sentence in summary(c)),
+        Spacer(1, 6),
         Paragraph("Headline figures", h2),
     ]
     headline = [r for r in c.metrics if r["key"] in HEADLINE]
@@ -650,6 +654,54 @@ HEADLINE = (
     "cost_avoided",
     "budget_utilization",
 )
+
+
+def summary(c: Contents) -> list[str]:
+    """The report's findings in a few sentences, for a board that reads only the first page:
+    the same (suppressed) figures as the tables, with their change against the baseline."""
+    rows = {r["key"]: r for r in c.metrics}
+
+    def said(key: str, text: str) -> str:
+        r = rows[key]
+        if r["shown"] in (SUPPRESSED, "—"):
+            return ""
+        change = f" ({r['change']} vs. {c.baseline_label})" if r["change"] else ""
+        return text.format(shown=r["shown"]) + change
+
+    people = rows["persons_served"]["shown"]
+    out = [
+        f"{rows['responses']['shown']} crisis responses"
+        + (f" for {people} people" if people not in (SUPPRESSED, "—") else "")
+        + f" out of {rows['calls_received']['shown']} calls received.",
+    ]
+    for key, text in (
+        ("arrest_avoided_rate", "{shown} of crisis encounters ended without an arrest"),
+        ("service_rate", "{shown} received a service on scene"),
+        ("er_transport_rate", "{shown} were transported to an emergency room"),
+        ("involuntary_hold_rate", "{shown} ended in an involuntary hold"),
+        ("followup_connection_rate", "{shown} of completed follow-ups connected to care"),
+    ):
+        sentence = said(key, text)
+        if sentence:
+            out.append(sentence + ".")
+    money_parts = []
+    if rows["cost_avoided"]["shown"] not in (SUPPRESSED, "—"):
+        money_parts.append(
+            f"Modelled cost avoided against a police-only response: {rows['cost_avoided']['shown']}"
+        )
+    budget = rows["budget_utilization"]
+    if budget["shown"] not in (SUPPRESSED, "—") and budget["denominator"]:
+        money_parts.append(
+            f"budget used: {budget['shown']} ({money(budget['numerator'], c.currency)} of "
+            f"{money(budget['denominator'], c.currency)})"
+        )
+    if money_parts:
+        out.append("; ".join(money_parts) + ".")
+    out.append(
+        "A change is called better or worse only when its 95% interval excludes zero; a "
+        "smaller change may be chance."
+    )
+    return out
 
 
 def _numden(r: dict) -> str:

@@ -22,9 +22,9 @@ from coresponse.dispatch.models import CallSource
 from coresponse.dispatch.selectors import AsOf, as_of, partner_programs
 from coresponse.insights import analysis, catalogue, charts, facts
 from coresponse.insights.filters import AGE_BANDS, Filters, Period
-from coresponse.insights.memo import remember
+from coresponse.insights.memo import recall, remember
 from coresponse.insights.metrics import cached_evaluate
-from coresponse.insights.models import CallDay, EncounterFact
+from coresponse.insights.models import CallDay, FactDay
 from coresponse.people.models import RaceEthnicity, Sex
 from coresponse.privacy.selectors import memberships
 
@@ -75,6 +75,22 @@ def pct(value: float | None, digits: int = 0) -> str:
     return "—" if value is None else f"{value * 100:.{digits}f}%"
 
 
+def rate_text(value: float | None) -> str:
+    """A headline rate: whole percent, one decimal under 10% (7 of 1,679 is 0.4%, not 0%)."""
+    return pct(value, 1 if value is not None and 0 < value < 0.1 else 0)
+
+
+def signed(value: float, digits: int = 1) -> str:
+    """'+1.3', '-0.4', and '0.0' rather than '-0.0'."""
+    text = f"{value:+.{digits}f}"
+    return text[1:] if float(text) == 0 else text
+
+
+def signed_share(value: float) -> str:
+    """A relative change: '+3%', '-12%', and '0%' rather than '-0%'."""
+    return f"{signed(value * 100, 0)}%"
+
+
 def minutes(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f} min"
 
@@ -93,7 +109,7 @@ def money(value: float | None, currency: str | None = "USD") -> str:
 def formatted(key: str, metric, currency: str | None = "USD") -> str:
     unit = catalogue.definition(key).unit
     if unit == catalogue.RATE:
-        return pct(metric.value)
+        return rate_text(metric.value)
     if unit == catalogue.MINUTES:
         return minutes(metric.value)
     if unit == catalogue.HOURS:
@@ -193,9 +209,13 @@ def warm(*, persist: bool = True) -> int:
             cached_evaluate(filters, period, persist=persist)
             params = {"program": str(program_ids[0])} if len(program_ids) == 1 else {}
             allowed = Program.objects.filter(pk__in=program_ids)
-            dash = Filters.parse(params, allowed_programs=allowed, today=at.today)
-            base = dash.with_period(*analysis.baseline_period(dash, "previous"))
-            dashboard_data(dash, base, "arrest_avoided_rate", persist=persist)
+            # The default dashboard (90 days) and the last full quarter, the board's question.
+            for preset in ("", "quarter"):
+                asked = _with_preset({**params, "preset": preset} if preset else params)
+                dash = Filters.parse(asked, allowed_programs=allowed, today=at.today)
+                base = dash.with_period(*analysis.baseline_period(dash, "previous"))
+                dashboard_data(dash, base, "arrest_avoided_rate", persist=persist)
+                dashboard_groups(dash, persist=persist)
             answered += 1
     return answered
 
@@ -318,21 +338,21 @@ def change_text(change) -> str:
         return ""
     d = catalogue.definition(change.key)
     if d.unit == catalogue.RATE and change.difference is not None:
-        text = f"{change.difference * 100:+.1f} points"
+        text = f"{signed(change.difference * 100)} points"
         if change.difference_ci:
             ci = change.difference_ci
-            text += f" (95% CI {ci.low * 100:+.1f} to {ci.high * 100:+.1f})"
+            text += f" (95% CI {signed(ci.low * 100)} to {signed(ci.high * 100)})"
         if change.relative is not None:
-            text += f", {change.relative:+.0%} relative"
+            text += f", {signed_share(change.relative)} relative"
         return text
     if d.unit == catalogue.MINUTES and change.difference is not None:
-        text = f"{change.difference:+.1f} min"
+        text = f"{signed(change.difference)} min"
         if change.difference_ci:
             ci = change.difference_ci
-            text += f" (95% CI {ci.low:+.1f} to {ci.high:+.1f})"
+            text += f" (95% CI {signed(ci.low)} to {signed(ci.high)})"
         return text
     if change.relative is not None:
-        return f"{change.relative:+.0%}"
+        return signed_share(change.relative)
     return ""
 
 
@@ -355,11 +375,11 @@ def short_change(change) -> str:
         return ""
     unit = catalogue.definition(change.key).unit
     if unit == catalogue.RATE and change.difference is not None:
-        return f"{change.difference * 100:+.1f} points"
+        return f"{signed(change.difference * 100)} points"
     if unit == catalogue.MINUTES and change.difference is not None:
-        return f"{change.difference:+.1f} min"
+        return f"{signed(change.difference)} min"
     if change.relative is not None:
-        return f"{change.relative:+.0%}"
+        return signed_share(change.relative)
     return ""
 
 
@@ -411,11 +431,44 @@ def comparison(user, filters: Filters, params) -> tuple[Filters | None, str]:
     return filters.with_period(first, last), label
 
 
+def districts(filters: Filters) -> list[str]:
+    """The districts the filters' programs have crisis encounters in (for the filter form)."""
+    days = FactDay.objects.exclude(district="")
+    if filters.program_ids:
+        days = days.filter(program_id__in=filters.program_ids)
+    return list(days.values_list("district", flat=True).distinct().order_by("district"))
+
+
+def _groups_question(filters: Filters) -> tuple:
+    return ("dashboard-groups", sorted(filters.query().items()), filters.program_ids)
+
+
+def dashboard_groups(filters: Filters, *, persist=False, compute=True) -> dict | None:
+    """The dashboard's slow part, the breakdowns and the equity view (one GROUP BY over the
+    facts each), remembered until the next rebuild. `compute=False`: only if already known
+    (None otherwise), so the page can show the rest at once and ask for these after."""
+    question = _groups_question(filters)
+    if not compute:
+        return recall(question)
+    return remember(
+        question,
+        lambda: {
+            "breakdowns": [
+                analysis.breakdown(filters, "program", "By program", fresh=False),
+                analysis.breakdown(filters, "source", "By call source", fresh=False),
+                analysis.breakdown(filters, "district", "By district", fresh=False),
+            ],
+            "equity": analysis.equity(filters, fresh=False),
+        },
+        persist=persist,
+    )
+
+
 def dashboard_data(
     filters: Filters, base_filters: Filters | None, trend_key: str, *, persist=False
 ):
-    """The dashboard's computed parts (the question and its baseline evaluated, the trend, the
-    breakdowns, the equity view), remembered until the next rebuild (insights.memo)."""
+    """The dashboard's headline parts (the question and its baseline evaluated, the trend and
+    the monthly volume), remembered until the next rebuild (insights.memo)."""
     result = cached_evaluate(filters, persist=persist)
     base = cached_evaluate(base_filters, persist=persist) if base_filters else None
     views = remember(
@@ -423,36 +476,50 @@ def dashboard_data(
         lambda: {
             "trend": analysis.monthly(filters, trend_key, fresh=False),
             "volume": analysis.monthly_counts(filters, fresh=False),
-            "breakdowns": [
-                analysis.breakdown(filters, "program", "By program", fresh=False),
-                analysis.breakdown(filters, "source", "By call source", fresh=False),
-                analysis.breakdown(filters, "district", "By district", fresh=False),
-            ],
-            "equity": analysis.equity(filters, fresh=False),
-            "districts": list(
-                EncounterFact.objects.filter(
-                    **({"program_id__in": filters.program_ids} if filters.program_ids else {})
-                )
-                .exclude(district="")
-                .values_list("district", flat=True)
-                .distinct()
-                .order_by("district")
-            ),
         },
         persist=persist,
     )
     return result, base, views
 
 
-def dashboard(user, params) -> dict:
-    """Everything the program manager's dashboard shows (raises FilterError on bad input)."""
+def groups_view(user, filters: Filters, groups: dict | None) -> dict:
+    """The breakdowns and the equity view as `user` may see them (small cells hidden unless
+    a program manager); `groups` None: not computed yet (the page asks for them after)."""
+    small_cells = sees_small_cells(user)
+    out = {"groups_ready": groups is not None, "small_cells": small_cells}
+    out["min_cell"], out["outcomes"] = analysis.MIN_CELL, analysis.OUTCOMES
+    out["query"] = filters.query()
+    if groups is None:
+        return out
+    breakdowns, equity = groups["breakdowns"], groups["equity"]
+    if not small_cells:
+        breakdowns = [analysis.suppress(copy.deepcopy(t)) for t in breakdowns]
+        equity = [analysis.suppress(copy.deepcopy(t)) for t in equity]
+    out.update(breakdowns=breakdowns, equity=equity)
+    return out
+
+
+def dashboard_groups_page(user, params) -> dict:
+    """The breakdowns and equity view of the dashboard's question (the part sent after)."""
+    filters = user_filters(user, _with_preset(params))
+    facts.ensure_fresh()
+    return groups_view(user, filters, dashboard_groups(filters))
+
+
+def _with_preset(params):
     params = params.copy() if hasattr(params, "copy") else dict(params)
-    today = as_of().today
     preset = params.get("preset", "")
     if preset and not params.get("from"):
-        dates = preset_dates(preset, today)
+        dates = preset_dates(preset, as_of().today)
         if dates:
             params["from"], params["to"] = dates[0].isoformat(), dates[1].isoformat()
+    return params
+
+
+def dashboard(user, params) -> dict:
+    """Everything the program manager's dashboard shows (raises FilterError on bad input)."""
+    preset = params.get("preset", "")
+    params = _with_preset(params)
     filters = user_filters(user, params)
     base_filters, base_label = comparison(user, filters, params)
     trend_key = params.get("trend", "arrest_avoided_rate")
@@ -462,13 +529,14 @@ def dashboard(user, params) -> dict:
     changes = analysis.compare(result, base) if base else {}
     cis = analysis.intervals(result)
     currency = result.cost.currency if result.cost else "USD"
-    trend, volume, breakdowns = views["trend"], views["volume"], views["breakdowns"]
-    equity = views["equity"]
-    small_cells = sees_small_cells(user)
-    if not small_cells:
-        breakdowns = [analysis.suppress(copy.deepcopy(t)) for t in breakdowns]
-        equity = [analysis.suppress(copy.deepcopy(t)) for t in equity]
+    trend, volume = views["trend"], views["volume"]
+    # The breakdowns come with the page when known; else the page asks for them after
+    # (views.dashboard_groups), so the headline answers are not kept waiting.
+    inline = params.get("groups") == "now"
+    groups = dashboard_groups(filters, compute=inline) if inline else None
+    groups = groups or dashboard_groups(filters, compute=False)
     return {
+        **groups_view(user, filters, groups),
         "filters": filters,
         "query": filters.query(),
         "result": result,
@@ -485,9 +553,6 @@ def dashboard(user, params) -> dict:
         "trend_chart": charts.line_chart(trend),
         "volume": volume,
         "volume_chart": charts.bar_chart(volume),
-        "breakdowns": breakdowns,
-        "equity": equity,
-        "small_cells": small_cells,
         "outcomes": analysis.OUTCOMES,
         "cost": result.cost,
         "currency": currency,
@@ -498,7 +563,7 @@ def dashboard(user, params) -> dict:
         "agencies": list(
             Agency.objects.filter(programs__in=user_programs(user)).distinct().order_by("name")
         ),
-        "districts": views["districts"],
+        "districts": districts(filters),
         "presets": PRESETS,
         "preset": preset,
         "baselines": BASELINES,
@@ -506,7 +571,6 @@ def dashboard(user, params) -> dict:
         "races": RaceEthnicity.choices,
         "sexes": Sex.choices,
         "age_bands": [(k, label) for k, label, _, _ in AGE_BANDS],
-        "min_cell": analysis.MIN_CELL,
     }
 
 

@@ -1,6 +1,7 @@
 """The insights pages. Thin: every read is a selector, every file a report builder.
 
 /insights/                        the program manager's dashboard (filters in the query string)
+/insights/groups/                 the dashboard's breakdowns and equity view (sent after it)
 /insights/encounters/<key>/       the encounters behind a tile (through the disclosure policy)
 /insights/evaluation/             the evaluation pack: the county beside the field's figures
 /insights/report.<pdf|csv|xlsx>   the board report of the dashboard's question
@@ -44,6 +45,18 @@ def dashboard(request):
         return _bad_filters(request, error)
     context["refresh"] = facts.last_refresh()
     return render(request, "insights/dashboard.html", context)
+
+
+@login_required
+def dashboard_groups(request):
+    """The dashboard's breakdowns and equity view, asked for by the page after it is shown."""
+    if not selectors.can_view(request.user):
+        return _forbidden(request)
+    try:
+        context = selectors.dashboard_groups_page(request.user, request.GET)
+    except FilterError as error:
+        return _bad_filters(request, error)
+    return render(request, "insights/_groups.html", context)
 
 
 @login_required

@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from coresponse.agencies.models import Agency, AgencyKind, Membership, Role
+from coresponse.people.identity import cluster_of
 from coresponse.people.models import Person
 from coresponse.privacy.categories import DataCategory
 from coresponse.privacy.models import (
@@ -414,21 +415,9 @@ def consent_for(user, consent_id) -> Consent:
 
 
 def same_human(person_id: int) -> set[int]:
-    """Every record linked to this one, directly or through others (the one human)."""
-    from coresponse.people.models import IdentityLink, LinkStatus
-
-    linking = [LinkStatus.AUTO, LinkStatus.CONFIRMED]
-    found, frontier = {person_id}, {person_id}
-    while frontier:
-        links = IdentityLink.objects.filter(status__in=linking).filter(
-            Q(person_a_id__in=frontier) | Q(person_b_id__in=frontier)
-        )
-        step = set()
-        for a, b in links.values_list("person_a_id", "person_b_id"):
-            step |= {a, b}
-        frontier = step - found
-        found |= step
-    return found
+    """Every record of the one human this record is (people.identity: links not rejected,
+    directly or through others, and never joining a pair a reviewer kept apart)."""
+    return cluster_of(person_id)
 
 
 @dataclass

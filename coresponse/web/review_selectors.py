@@ -95,11 +95,13 @@ class Row:
 
     @property
     def state_text(self) -> str:
+        if self.state == "missing":
+            blank = (self.left == "—") + (self.right == "—")
+            return ("Not compared", "Missing on one side", "Missing on both sides")[blank]
         return {
             "agree": "Agree",
             "close": "Nearly agree",
             "differ": "Disagree",
-            "missing": "Missing on one side",
             "info": "",
         }[self.state]
 

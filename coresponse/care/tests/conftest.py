@@ -2,9 +2,6 @@ import pytest
 
 from coresponse.care.tests.world import build_care_world
 
-# Debian's chromium through Playwright, as the dispatch board's browser test drives it.
-from coresponse.dispatch.tests.test_board_browser import browser  # noqa: F401
-
 
 @pytest.fixture
 def world(db):

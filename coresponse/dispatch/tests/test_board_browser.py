@@ -9,42 +9,17 @@ team out), board-duty-phone.png (the clinician's home with the call).
 
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from coresponse.dispatch.tests.board_world import build_board_world
+from coresponse.web.tests.browser import BROWSER, SHOTS
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
 PASSWORD = "board-live-2026"
 LIVE = 2000  # ms: the board's promise
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)",
-    ),
-]
-
-
-@pytest.fixture
-def browser(monkeypatch, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # live_server runs the app in a thread while Playwright's sync API holds an event loop here.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+pytestmark = BROWSER
 
 
 @pytest.fixture

@@ -6,49 +6,16 @@ Screenshots go to test-artifacts/screenshots/call-form-*.png.
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from coresponse.dispatch.models import Call
+from coresponse.web.tests.browser import BROWSER, SHOTS, sign_in
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
 PASSWORD = "keyboard-only-2026"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)",
-    ),
-]
-
-
-@pytest.fixture
-def browser(monkeypatch, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # live_server runs the app in a thread while Playwright's sync API holds an event loop here.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def sign_in(page, base_url):
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill("dispatcher")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/")
+pytestmark = BROWSER
 
 
 def focused(page) -> str:
@@ -74,7 +41,7 @@ def test_take_a_call_with_the_keyboard_only(live_server, browser, county, size, 
     context = browser.new_context(viewport={"width": width, "height": height})
     try:
         page = context.new_page()
-        sign_in(page, live_server.url)
+        sign_in(page, live_server.url, "dispatcher", PASSWORD)
         page.goto(f"{live_server.url}/calls/new/")
         assert focused(page) == "id_address"  # typing starts at once
         page.screenshot(path=str(SHOTS / f"call-form-{size}.png"), full_page=True)

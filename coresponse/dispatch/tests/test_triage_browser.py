@@ -4,55 +4,16 @@ explains a triage in one sentence; at phone and desktop size, without sideways s
 Screenshots go to test-artifacts/screenshots/protocol-*.png and call-triage-*.png.
 """
 
-from pathlib import Path
-
 import pytest
 
 from coresponse.dispatch.models import Call
 from coresponse.dispatch.services.triage import triage_call
 from coresponse.dispatch.tests.triage_world import AFTERNOON, build_world
+from coresponse.web.tests.browser import BROWSER, SHOTS, SIZES, no_sideways_scroll, sign_in
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
 PASSWORD = "protocols-2026"
-SIZES = {"phone": (390, 844), "desktop": (1440, 900)}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)",
-    ),
-]
-
-
-@pytest.fixture
-def browser(monkeypatch, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # live_server runs the app in a thread while Playwright's sync API holds an event loop here.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def sign_in(page, base_url, username):
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/")
-
-
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+pytestmark = BROWSER
 
 
 @pytest.mark.django_db(transaction=True)
@@ -77,14 +38,14 @@ def test_manager_tries_edits_and_reviews_a_protocol(live_server, browser, size):
     base = live_server.url
     try:
         page = context.new_page()
-        sign_in(page, base, "manager")
+        sign_in(page, base, "manager", PASSWORD)
 
         # The call page says why, in one sentence, and links to the rule.
         page.goto(f"{base}/calls/{call.pk}/")
         panel = page.locator(".triage-panel")
         assert panel.get_by_text("Co-responder team: suicidal-ideation call during").is_visible()
         page.screenshot(path=str(SHOTS / f"call-triage-{size}.png"), full_page=False)
-        assert fits(page)
+        assert no_sideways_scroll(page)
         panel.get_by_role("link", name="Riverton ride-along, version 1").click()
         page.wait_for_url(f"{base}/calls/protocols/{protocol.pk}/v1/#rule-R1")
 
@@ -101,7 +62,7 @@ def test_manager_tries_edits_and_reviews_a_protocol(live_server, browser, size):
         )
         page.locator("#try").scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / f"protocol-{size}.png"), full_page=True)
-        assert fits(page)
+        assert no_sideways_scroll(page)
 
         # Edit: a typo is shown inline with its line; then a real change is saved as v2.
         page.get_by_role("link", name="Edit").click()
@@ -115,7 +76,7 @@ def test_manager_tries_edits_and_reviews_a_protocol(live_server, browser, size):
         selected = text.evaluate("a => a.value.slice(a.selectionStart, a.selectionEnd)")
         assert selected == "keyword_any = ["
         page.screenshot(path=str(SHOTS / f"protocol-edit-problems-{size}.png"), full_page=True)
-        assert fits(page)
+        assert no_sideways_scroll(page)
         text.fill(original.replace('"lonely", ', ""))
         page.get_by_label("What changed, and why").fill("'Lonely' alone is not a 988 call.")
         page.get_by_role("button", name="Save as version 2").click()
@@ -126,7 +87,7 @@ def test_manager_tries_edits_and_reviews_a_protocol(live_server, browser, size):
         assert page.get_by_text('rule R2 keywords_any: removed "lonely"').is_visible()
         page.get_by_text("Text changes").first.click()
         page.screenshot(path=str(SHOTS / f"protocol-history-{size}.png"), full_page=True)
-        assert fits(page)
+        assert no_sideways_scroll(page)
         assert protocol.versions.count() == 2
     finally:
         context.close()

@@ -1,5 +1,7 @@
 """Comparisons, trends, the equity view and small-number suppression on the hand-made data."""
 
+from datetime import date
+
 import pytest
 
 from coresponse.insights import analysis
@@ -73,11 +75,19 @@ def test_comparison_with_a_baseline_period(d):
 
 
 def test_baseline_periods():
+    # Whole calendar months: the months just before (March -> February, a quarter -> the
+    # quarter before); other dates: as many days just before.
     f = Filters(testdata.FIRST, testdata.LAST)
     assert analysis.baseline_period(f, "previous") == (
-        testdata.FIRST.replace(month=1, day=29),
+        testdata.FIRST.replace(month=2, day=1),
         testdata.FIRST.replace(month=2, day=28),
     )
+    q3 = Filters(date(2026, 7, 1), date(2026, 9, 30))
+    assert analysis.baseline_period(q3, "previous") == (date(2026, 4, 1), date(2026, 6, 30))
+    q1 = Filters(date(2026, 1, 1), date(2026, 3, 31))
+    assert analysis.baseline_period(q1, "previous") == (date(2025, 10, 1), date(2025, 12, 31))
+    days = Filters(date(2026, 3, 2), date(2026, 3, 31))
+    assert analysis.baseline_period(days, "previous") == (date(2026, 1, 31), date(2026, 3, 1))
     assert analysis.baseline_period(f, "last_year") == (
         testdata.FIRST.replace(year=2024),
         testdata.LAST.replace(year=2024),

@@ -75,6 +75,10 @@ def test_dashboard_and_transparency_at_phone_and_desktop(live_server, browser):
             tile.focus()  # the keyboard reaches the numerator and denominator too
             assert tip.is_visible() and "Denominator:" in tip.inner_text()
             assert page.locator("svg.chart-svg").count() >= 2
+            # The breakdowns and equity view follow the page (htmx) for a new question.
+            equity = page.get_by_role("heading", name="For whom: outcomes by group", exact=True)
+            equity.wait_for(timeout=15_000)
+            assert page.locator("details.breakdown").count() >= 7
             page.screenshot(path=str(SHOTS / f"insights-dashboard-{size}.png"), full_page=True)
             assert no_sideways_scroll(page), f"the dashboard scrolls sideways at {size}"
 

@@ -2,6 +2,7 @@
 every catalogue key, the filters, the period's local-date edges, null on empty denominators."""
 
 import json
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -125,6 +126,27 @@ def test_an_edit_is_counted_after_a_rebuild(d):
     assert evaluate(march(), fresh="no").metrics["arrests"].value == 1  # the facts as they were
     facts.refresh()
     assert evaluate(march()).metrics["arrests"].value == 2
+
+
+@pytest.mark.parametrize("params", [{}, {"program": "t-p1"}, {"district": "South"}])
+def test_the_day_rollup_and_the_facts_give_the_same_answers(d, params, monkeypatch):
+    from coresponse.insights import analysis, metrics
+
+    f = Filters.parse({"from": "2025-02-01", "to": "2025-04-30", **params})
+    assert metrics.rolled_up(f, f.period) is not None  # whole days, no person filter
+    assert metrics.rolled_up(Filters.parse({**f.query(), "sex": "female"}), f.period) is None
+    # A period that does not start at local midnight is counted over the facts.
+    shifted = Period(f.period.start + timedelta(minutes=1), f.period.end)
+    assert metrics.rolled_up(f, shifted) is None
+    summed = metrics.evaluate(f).as_json()
+    trends = {key: analysis.monthly(f, key) for key in analysis.TREND_RATES}
+    volume = analysis.monthly_counts(f)
+    monkeypatch.setattr(metrics, "rolled_up", lambda filters, period: None)
+    monkeypatch.setattr(analysis, "rolled_up", lambda filters, period: None)
+    assert metrics.evaluate(f).as_json() == summed
+    assert {key: analysis.monthly(f, key) for key in analysis.TREND_RATES} == trends
+    assert analysis.monthly_counts(f) == volume
+    assert summed["metrics"]["responses"]["value"] > 0
 
 
 def test_compute_keeps_the_period_api(d):

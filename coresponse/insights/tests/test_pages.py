@@ -39,6 +39,7 @@ def login(client, county):
 def pages():
     return [
         ("dashboard", reverse("insights:dashboard")),
+        ("groups", reverse("insights:groups")),
         ("drilldown", reverse("insights:drilldown", args=["er_transport_rate"])),
         ("evaluation", reverse("insights:evaluation")),
         ("report-pdf", reverse("insights:report", args=["pdf"])),
@@ -154,10 +155,10 @@ def test_the_home_page_of_managers_links_the_dashboard(login):
 
 
 def test_small_groups_are_marked_for_managers_and_hidden_for_other_roles(login):
-    manager = login("manager").get(reverse("insights:dashboard"), PERIOD).content.decode()
+    manager = login("manager").get(reverse("insights:groups"), PERIOD).content.decode()
     assert "fewer than 11 people: hidden in shared reports" in manager
     assert 'class="small-mark" title="Fewer than 11 people"' in manager
-    supervisor = login("supervisor").get(reverse("insights:dashboard"), PERIOD).content.decode()
+    supervisor = login("supervisor").get(reverse("insights:groups"), PERIOD).content.decode()
     assert "hidden for your role" in supervisor
     assert 'class="small-mark" title="Fewer than 11 people"' not in supervisor
 
@@ -179,3 +180,20 @@ def test_the_worker_answers_the_default_dashboards_ahead(
     with django_assert_max_num_queries(60):  # read, not computed (a computed one runs ~100)
         assert client.get(reverse("insights:dashboard")).status_code == 200
     assert selectors.warm(persist=False) == result["dashboards_warmed"]
+
+
+def test_the_groups_of_a_new_question_follow_the_page(login):
+    """A question nobody asked since the rebuild: the headline figures come at once, the
+    breakdowns and equity view are asked for by the page (htmx), or inline on request."""
+    client = login("manager")
+    first = client.get(reverse("insights:dashboard"), PERIOD).content.decode()
+    assert "Crisis responses" in first or "responses" in first
+    assert f'hx-get="{reverse("insights:groups")}?' in first
+    assert "Show them now" in first and "By call source" not in first
+    inline = client.get(reverse("insights:dashboard"), {**PERIOD, "groups": "now"}).content
+    assert b"By call source" in inline and b"Race and ethnicity" in inline
+    # Once counted, they come with the page.
+    again = client.get(reverse("insights:dashboard"), PERIOD).content.decode()
+    assert "By call source" in again and "hx-get" not in again
+    fragment = client.get(reverse("insights:groups"), PERIOD).content.decode()
+    assert fragment.startswith('<div id="groups"') and "By district" in fragment

@@ -33,6 +33,7 @@ def test_pdf_holds_the_figures_and_the_sections(county):
     assert built.content.startswith(b"%PDF") and built.filename.endswith(".pdf")
     text = pdf_text(built.content)
     assert "Co-responder program report" in text
+    assert "In brief" in text and f"{m['responses'].value:,} crisis responses" in text
     assert "October 1, 2026 to October 31, 2026" in text
     assert f"{m['responses'].value:,}" in text
     assert f"{m['arrest_avoided_rate'].value * 100:.0f}%" in text

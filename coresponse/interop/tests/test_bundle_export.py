@@ -53,7 +53,10 @@ def build_with_the_orm():
     e9 = Encounter.objects.create(external_id="E-9", person=bo, program=ride_along, kind="outreach")
     Referral.objects.create(
         external_id="R-1", encounter=e10, person=ana, service_type="housing", provider="Shelter",
-        sent_at=datetime(2025, 7, 5, 16, 0, tzinfo=UTC), status="sent",
+        sent_at=datetime(2025, 7, 5, 16, 0, tzinfo=UTC), status="scheduled",
+        received_at=datetime(2025, 7, 5, 16, 30, 0, 125000, tzinfo=UTC),
+        accepted_at=datetime(2025, 7, 6, 9, 0, tzinfo=UTC),
+        scheduled_at=datetime(2025, 7, 6, 9, 5, tzinfo=UTC),
     )  # fmt: skip
     FollowUp.objects.create(
         external_id="F-1", encounter=e9, person=bo, due_at=datetime(2025, 7, 6, tzinfo=UTC),
@@ -147,6 +150,13 @@ def test_export_then_import_into_an_empty_database_then_export_is_byte_identical
     assert encounters[-1] == (
         "E-9,,PER-9,P-1,outreach,,,,,,,false,false,false,false,false,false,false,false,,,,false,false"
     )
+    # The referral's steps are the optional columns after closed_at (docs/exchange-format.md).
+    assert first["referrals.csv"].decode().splitlines() == [
+        "referral_id,encounter_id,person_id,service_type,provider,sent_at,status,closed_at,"
+        "received_at,accepted_at,scheduled_at,completed_at,declined_at,no_show_at",
+        "R-1,E-10,PER-10,housing,Shelter,2025-07-05T10:00:00-06:00,scheduled,,"
+        "2025-07-05T10:30:00.125000-06:00,2025-07-06T03:00:00-06:00,2025-07-06T03:05:00-06:00,,,",
+    ]
 
 
 @pytest.mark.django_db

@@ -39,7 +39,15 @@ def session(backend: str | None = None):
         with tempfile.TemporaryDirectory(prefix="coresponse-spark-") as scratch:
             spark = spark_session()
             spark.sparkContext.setCheckpointDir(scratch)
-            yield SparkAPI(spark_session=spark, break_lineage_method="persist")
+            try:
+                yield SparkAPI(spark_session=spark, break_lineage_method="persist")
+            finally:
+                # The session outlives this run: forget its tables (Splink refuses to register
+                # "source_records" again) and the data it cached.
+                for table in spark.catalog.listTables():
+                    if table.isTemporary:
+                        spark.catalog.dropTempView(table.name)
+                spark.catalog.clearCache()
         return
     import duckdb
     from splink import DuckDBAPI
@@ -75,7 +83,13 @@ def spark_session():
         .config("spark.sql.shuffle.partitions", partitions)
         .config("spark.default.parallelism", partitions)
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", os.environ.get("CORESPONSE_SPARK_MEMORY", "2g"))
+        # Short local jobs: the JIT's quick tier starts the JVM faster than full optimisation.
+        .config(
+            "spark.driver.extraJavaOptions",
+            "-XX:TieredStopAtLevel=1" if master.startswith("local") else "",
+        )
         .getOrCreate()
     )
 

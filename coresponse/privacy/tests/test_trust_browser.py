@@ -7,7 +7,6 @@ test-artifacts/screenshots/.
 """
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -15,13 +14,10 @@ from django.utils import timezone
 from coresponse.care.models import SafetyPlan
 from coresponse.people.services import refresh_keys
 from coresponse.privacy.models import AuditEvent, Consent
-from coresponse.web.tests.factories import build_county
-from coresponse.web.tests.test_browser import CHROMIUM, SHOTS, SIZES, no_sideways_scroll, sign_in
+from coresponse.web.tests.browser import BROWSER, SHOTS, SIZES, no_sideways_scroll, sign_in
+from coresponse.web.tests.factories import PASSWORD, build_county
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing"),
-]
+pytestmark = BROWSER
 
 
 def shoot(browser, base, username, pages):
@@ -30,7 +26,7 @@ def shoot(browser, base, username, pages):
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     try:
-        sign_in(page, base, username)
+        sign_in(page, base, username, PASSWORD)
         for path, name, prepare in pages:
             for size, (width, height) in SIZES.items():
                 page.set_viewport_size({"width": width, "height": height})
@@ -66,7 +62,7 @@ def test_consent_then_crisis_alert_then_accounting(live_server, browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
     page = context.new_page()
     try:
-        sign_in(page, base, "clinician")
+        sign_in(page, base, "clinician", PASSWORD)
         page.goto(f"{base}/people/{ann.pk}/")
         page.get_by_role("link", name="Consents").click()
         page.get_by_label("Disclose to").select_option(

@@ -4,15 +4,11 @@ Screenshots at phone (390×844) and desktop (1440×900) size go to
 test-artifacts/screenshots/<role>-<size>.png. At phone size the page must not scroll sideways.
 """
 
-from pathlib import Path
-
 import pytest
 
+from coresponse.web.tests.browser import BROWSER, SHOTS, SIZES, no_sideways_scroll, sign_in
 from coresponse.web.tests.factories import PASSWORD, add_history, build_county
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
-SIZES = {"phone": (390, 844), "desktop": (1440, 900)}
 HEADINGS = {
     "dispatcher": "Dispatch board",
     "officer": "Recent encounters",
@@ -27,55 +23,8 @@ HEADINGS = {
     "auditor": "Audit trail",
 }
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)",
-    ),
-]
 
-
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    """Sign-in still goes through the real form; only the deliberately slow hash is swapped."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # live_server runs the app in a thread while Playwright's sync API holds an event loop here.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def sign_in(page, base_url, username):
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/")
-
-
-def no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+pytestmark = BROWSER
 
 
 @pytest.mark.django_db(transaction=True)
@@ -100,7 +49,7 @@ def test_every_role_signs_in_and_sees_its_home(live_server, browser):
         for username, heading in HEADINGS.items():
             phone.clear_cookies()
             page = phone.new_page()
-            sign_in(page, base, username)  # through the form, at phone size
+            sign_in(page, base, username, PASSWORD)  # through the form, at phone size
             h1 = page.get_by_role("heading", level=1)
             assert h1.is_visible() and h1.inner_text() == heading
             page.screenshot(path=str(SHOTS / f"{username}-phone.png"), full_page=True)
@@ -135,7 +84,7 @@ def test_detail_pages_fit_a_phone(live_server, browser):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     try:
         page = context.new_page()
-        sign_in(page, base, "clinician")
+        sign_in(page, base, "clinician", PASSWORD)
         for name, path in (
             ("encounter", f"/encounters/{county.encounters['ann'].pk}/"),
             ("encounters", "/encounters/"),

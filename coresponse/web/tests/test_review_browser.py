@@ -9,17 +9,10 @@ import pytest
 from coresponse.people import services
 from coresponse.people.linkage.model import default_parameters
 from coresponse.people.models import IdentityLink, LinkStatus
+from coresponse.web.tests.browser import BROWSER, SHOTS, no_sideways_scroll
 from coresponse.web.tests.factories import build_county
-from coresponse.web.tests.test_browser import CHROMIUM, SHOTS, browser, no_sideways_scroll
 
-__all__ = ["browser"]  # the fixture
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not __import__("pathlib").Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing"
-    ),
-]
+pytestmark = BROWSER
 
 # Two records of the clinic each, drifting the way real records do; the default model is unsure
 # about every pair (between the review and the automatic threshold).
@@ -33,11 +26,6 @@ PAIRS = [
     (("Maria", "Lucero", date(1990, 6, 1), "970-555-0199", ""),
      ("Maria", "Lucero", date(1991, 6, 1), "970-555-7777", "")),
 ]  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def queue_of_pairs(county):
@@ -91,7 +79,6 @@ def test_a_reviewer_clears_the_queue_from_the_keyboard(live_server, browser):
     phone = browser.new_context(viewport={"width": 390, "height": 844})
     try:
         page = signed_in(desktop, base, county.users["admin"])
-        page.screenshot(path=str(SHOTS / "review-debug.png"))
         page.get_by_role("link", name="Matches").first.click()
         page.wait_for_url(f"{base}/review/")
         assert page.get_by_role("heading", name="Are these the same person?").is_visible()
