@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -199,12 +199,18 @@ def overdue_referrals(user, now: datetime) -> QuerySet[Referral]:
 
 def inbox(user, status: str = "open") -> QuerySet[Referral]:
     """Referrals addressed to one of the user's agencies (the receiving provider's inbox):
-    open ones oldest first, or those of one status, or all closed ones newest first."""
+    open ones with the new (sent, not yet received) first, each group oldest first; or those
+    of one status; or all closed ones newest first."""
     rows = Referral.objects.filter(to_agency_id__in=user_agency_ids(user)).select_related(
         "person__agency", "to_agency", "resource", "referred_by"
     )
     if status == "open":
-        return rows.filter(status__in=REFERRAL_OPEN_STATUSES).order_by("sent_at", "id")
+        new = Case(When(status=R.SENT, then=Value(0)), default=Value(1))
+        return (
+            rows.filter(status__in=REFERRAL_OPEN_STATUSES)
+            .annotate(new_first=new)
+            .order_by("new_first", "sent_at", "id")
+        )
     if status == "closed":
         return rows.exclude(status__in=REFERRAL_OPEN_STATUSES).order_by("-closed_at", "-id")
     if status in R.values:
@@ -253,16 +259,28 @@ def next_steps(referral: Referral) -> tuple[str, ...]:
 # --- follow-ups -----------------------------------------------------------------------------------
 
 
+# A follow-up overdue by more than this is long overdue: still listed, but after today's work
+# (a person not reached in a month is closed with an outcome or passed on, not called first).
+LONG_OVERDUE = timedelta(days=30)
+
+
 def worklist(user, at: AsOf, *, days: int = 7, mine_only: bool = False) -> QuerySet[FollowUp]:
     """Follow-ups still to do that are due within `days` or overdue, soonest first: those
-    assigned to the user, and (unless `mine_only`) the unassigned ones they may see."""
+    assigned to the user, and (unless `mine_only`) the unassigned ones they may see. Those
+    overdue by more than LONG_OVERDUE come last (`long_overdue` is annotated on each row), so a
+    backlog never buries the follow-ups of this week."""
     rows = visible_followups(user).filter(
         completed_at__isnull=True, due_at__lt=at.now + timedelta(days=days)
     )
     mine = Q(assigned_to=user)
     if not mine_only:
         mine |= Q(assigned_to__isnull=True)
-    return rows.filter(mine).order_by("due_at", "id")
+    stale = Case(
+        When(due_at__lt=at.now - LONG_OVERDUE, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    return rows.filter(mine).annotate(long_overdue=stale).order_by("long_overdue", "due_at", "id")
 
 
 def followup_for(user, followup_id) -> FollowUp:
@@ -740,7 +758,8 @@ def is_case_manager(user) -> bool:
 def case_manager_home(user, at: AsOf) -> dict:
     pending = visible_followups(user).filter(completed_at__isnull=True).order_by("due_at", "id")
     mine = pending.filter(Q(assigned_to=user) | Q(assigned_to__isnull=True))
-    overdue = mine.filter(due_at__lt=at.now)
+    # Overdue: the most recent first (yesterday's missed call before a month-old backlog).
+    overdue = mine.filter(due_at__lt=at.now).order_by("-due_at", "-id")
     upcoming = mine.filter(due_at__gte=at.now, due_at__lt=at.now + timedelta(days=7))
     referrals = open_referrals(user).order_by("sent_at", "id")
     late = overdue_referrals(user, at.now)

@@ -89,6 +89,7 @@ def followup_list(request):
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     (items,) = selectors.labelled(request.user, f"follow-up worklist page {page.number}", page)
     overdue = sum(1 for f in items if f.due_at < at.now)
+    long_overdue = rows.filter(long_overdue=True).count()
     return render(
         request,
         "care/followup_list.html",
@@ -98,6 +99,8 @@ def followup_list(request):
             "as_of": at,
             "mine_only": mine_only,
             "overdue_on_page": overdue,
+            "long_overdue": long_overdue,
+            "long_overdue_days": selectors.LONG_OVERDUE.days,
             "days": days,
             **_tabs(request.user, "followups"),
         },

@@ -30,6 +30,7 @@ from coresponse.insights.metrics import (
     linked_records,
     rolled_up,
 )
+from coresponse.insights.sql import analytic_queries
 from coresponse.people.identity import humans
 
 MIN_CELL = 11
@@ -368,7 +369,7 @@ def breakdown(
     group = "g" if column else "''"
     columns = ", ".join([*(["g"] if column else []), "who", "n", *names])
     sums = ", ".join(f"SUM({name}), SUM(CASE WHEN {name} > 0 THEN 1 ELSE 0 END)" for name in names)
-    with connection.cursor() as cursor:
+    with analytic_queries(), connection.cursor() as cursor:
         cursor.execute(
             f"WITH per ({columns}) AS ({inner}) SELECT {group}, SUM(n), COUNT(*), {sums} "
             f"FROM per{' GROUP BY g' if column else ''}",

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import BooleanField, Case, Count, Max, Min, Q, QuerySet, Sum, When
@@ -30,6 +30,7 @@ from coresponse.care.models import Enrollment
 from coresponse.insights import catalogue, costs, facts
 from coresponse.insights.filters import NOT_RECORDED, Filters, Period, local_midnight
 from coresponse.insights.models import CallDay, EncounterFact, FactDay
+from coresponse.insights.sql import analytic_queries
 from coresponse.people.identity import humans
 
 __all__ = ["Evaluation", "Filters", "Histogram", "Metric", "Period", "compute", "evaluate"]
@@ -293,19 +294,28 @@ def _people(filters: Filters, period: Period, db_repeats: int) -> People:
         .values_list("person_id", "n_period", "n_window", "first_s")
         .query.sql_with_params()
     )
+    # Each frequent client's latest enrollment start comes along (one index lookup each).
+    q = connection.ops.quote_name
+    enrollments = q(Enrollment._meta.db_table)
+    latest_start: dict[int, object] = {}
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH g (person_id, n_period, n_window, first_s) AS ({grouped}) "
-            "SELECT NULL, COUNT(*) FROM g WHERE n_period > 0 UNION ALL "
-            "SELECT person_id, first_s FROM g WHERE n_period > 0 AND n_window >= %s",
+            "SELECT NULL, COUNT(*), NULL FROM g WHERE n_period > 0 UNION ALL "
+            f"SELECT person_id, first_s, (SELECT MAX(e.{q('start_date')}) FROM {enrollments} e "
+            f"WHERE e.{q('person_id')} = g.person_id) "
+            "FROM g WHERE n_period > 0 AND n_window >= %s",
             (*params, FREQUENT_CLIENT_MIN_ENCOUNTERS),
         )
-        for pid, value in cursor.fetchall():
+        for pid, value, latest in cursor.fetchall():
             if pid is None:
                 people.served += value
             else:
                 frequent_first[pid] = value
                 members[pid] = [pid]
+                if isinstance(latest, str):  # SQLite returns dates as text
+                    latest = date.fromisoformat(latest)
+                latest_start[pid] = latest
 
     rows = {
         pid: (n_period, n_window, first_s)
@@ -331,7 +341,7 @@ def _people(filters: Filters, period: Period, db_repeats: int) -> People:
         people.repeats += _linked_repeats(filters, period, linked_in_period)
     people.frequent = len(frequent_first)
     if frequent_first:
-        people.frequent_enrolled = _enrolled(frequent_first, members)
+        people.frequent_enrolled = _enrolled(frequent_first, members, latest_start)
     return people
 
 
@@ -367,11 +377,14 @@ def _linked_repeats(filters: Filters, period: Period, clusters: list[list[int]])
     return correction
 
 
-def _enrolled(frequent_first: dict[int, int], members: dict[int, list[int]]) -> int:
+def _enrolled(
+    frequent_first: dict[int, int], members: dict[int, list[int]], known: dict[int, object]
+) -> int:
     """Frequent clients with an enrollment (of any of their records) starting on or after the
-    local date of their first crisis encounter in the window."""
-    ids = [pid for human in frequent_first for pid in members[human]]
-    latest: dict[int, object] = {}
+    local date of their first crisis encounter in the window. `known`: the latest enrollment
+    start (or None) of records already looked up; the others are read here."""
+    ids = [pid for human in frequent_first for pid in members[human] if pid not in known]
+    latest: dict[int, object] = {p: d for p, d in known.items() if d is not None}
     for start in range(0, len(ids), LOOKUP_BATCH):
         batch = ids[start : start + LOOKUP_BATCH]
         latest.update(
@@ -410,12 +423,13 @@ def evaluate(filters: Filters, period: Period | None = None, *, fresh: str = "au
     else:
         refreshed = facts.last_refresh()
     rows = encounter_facts(filters, period)
-    c = outcome_totals(filters, period)
-    total = c["total"]
-    response = _histogram(rows, "response_s")
-    on_scene = _histogram(rows, "on_scene_s")
-    people = _people(filters, period, c["repeats"])
-    calls, eligible_calls = _calls(filters, period)
+    with analytic_queries():
+        c = outcome_totals(filters, period)
+        total = c["total"]
+        response = _histogram(rows, "response_s")
+        on_scene = _histogram(rows, "on_scene_s")
+        people = _people(filters, period, c["repeats"])
+        calls, eligible_calls = _calls(filters, period)
     saved_hours = (c["saved_s"] or 0) / 3600
 
     m: dict[str, Metric] = {

@@ -65,7 +65,15 @@ class EncounterFact(models.Model):
     next_gap_s = models.BigIntegerField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["program_id", "ref_at"], name="insights_fact_program")]
+        indexes = [
+            models.Index(fields=["program_id", "ref_at"], name="insights_fact_program"),
+            # The few facts of linked records, which the people counts read apart.
+            models.Index(
+                fields=["ref_at"],
+                condition=models.Q(person_linked=True),
+                name="insights_fact_linked",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"fact of encounter {self.encounter_id}"

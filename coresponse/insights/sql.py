@@ -6,7 +6,14 @@ Django's own datetime subtraction does on SQLite), so aggregation stays in the d
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+from django.db import connection, transaction
 from django.db.models import Func, IntegerField
+
+# Memory for one sort or hash of the engine's GROUP BYs on PostgreSQL (its default, 4 MB, makes
+# the GROUP BY person of a large city's year spill to disk).
+WORK_MEM = "64MB"
 
 
 class SecondsBetween(Func):
@@ -65,3 +72,14 @@ def seconds_between_sql(vendor: str, end: str, start: str) -> str:
     if vendor == "sqlite":
         return f"CAST(ROUND((julianday({end}) - julianday({start})) * 86400.0) AS INTEGER)"
     return f"CAST(ROUND(EXTRACT(EPOCH FROM ({end} - {start}))) AS INTEGER)"
+
+
+@contextmanager
+def analytic_queries():
+    """Run the engine's queries of one question in one read transaction; on PostgreSQL with
+    WORK_MEM for their sorts and hashes (SET LOCAL: this transaction only)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        yield

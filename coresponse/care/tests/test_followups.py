@@ -121,3 +121,23 @@ def test_the_worker_leaves_reminders_once(world, database_tasks, login):
         login("casemanager").post(reverse("care:dismiss_reminder", args=[other.pk])).status_code
         == 404
     )
+
+
+def test_a_backlog_never_buries_this_weeks_follow_ups(world, login):
+    """Follow-ups overdue by more than a month come after the rest, on the worklist and on the
+    case manager's home (newest overdue first there); each shows its year."""
+    manager = world.users["casemanager"]
+    FollowUp.objects.filter(completed_at__isnull=True).delete()
+    stale = [followup(world, -400 - n, assigned_to=manager) for n in range(3)]
+    yesterday = followup(world, -1, assigned_to=manager)
+    tomorrow = followup(world, 1)
+    rows = list(selectors.worklist(manager, at()))
+    assert rows == [yesterday, tomorrow, *reversed(stale)]
+    assert [r.long_overdue for r in rows] == [False, False, True, True, True]
+    page = login("casemanager").get(reverse("care:followup_list")).content.decode()
+    assert "3 of them are overdue by more than 30 days" in page
+    assert page.count("long overdue</span>") == 3
+    year = timezone.localtime(stale[0].due_at).year
+    assert f"{timezone.localtime(stale[0].due_at):%b} " in page and f", {year} " in page
+    home = selectors.case_manager_home(manager, at())
+    assert home["overdue"][0] == yesterday and home["overdue_count"] == 4

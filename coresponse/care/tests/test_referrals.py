@@ -191,3 +191,16 @@ def test_an_officer_does_not_see_or_make_a_part2_referral(world):
     visible = set(selectors.visible_referrals(officer))
     assert shelter in visible and world.referrals["R-su"] not in visible
     assert Referral.objects.filter(person=pete, service_type="substance_use_treatment").count() == 0
+
+
+def test_the_inbox_puts_new_referrals_first(world):
+    provider, clinician = world.users["provider"], world.users["clinician"]
+    recovery = world.resources["Cedar Recovery"]
+    old = services.send_referral(
+        clinician, world.persons["ann"], resource=recovery, at=timezone.now() - timedelta(days=60)
+    )
+    services.move_referral(provider, old, R.ACCEPTED)
+    new = services.send_referral(clinician, world.persons["ann"], resource=recovery)
+    rows = list(selectors.inbox(provider))
+    assert rows.index(new) < rows.index(old)
+    assert all(r.status == R.SENT for r in rows[: rows.index(new) + 1])

@@ -105,6 +105,36 @@ def test_linked_records_count_once_and_a_rejected_link_splits_them(d):
     assert m["frequent_client_enrollment_rate"].value is None
 
 
+@pytest.mark.parametrize("starts, enrolled", [((2025, 1, 20), 2), ((2025, 1, 2), 1)])
+def test_a_frequent_client_on_one_record_and_their_enrollment(d, starts, enrolled):
+    """Bob (one record, in no link) with a third crisis in January is a frequent client; his
+    enrollment counts when it starts on or after the day of his first crisis (January 10)."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from coresponse.care.models import Enrollment
+    from coresponse.field.models import Encounter
+
+    january = datetime(2025, 1, 10, 9, 0, tzinfo=ZoneInfo("America/Denver"))
+    Encounter.objects.create(
+        external_id="t-jan",
+        program=d.programs["p1"],
+        kind="crisis",
+        person=d.persons["bob"],
+        dispatched_at=january,
+        on_scene_at=january,
+    )
+    Enrollment.objects.create(
+        external_id="t-bob",
+        person=d.persons["bob"],
+        provider="Clinic",
+        service_type="outpatient_mental_health",
+        start_date=date(*starts),
+    )
+    m = evaluate(march()).metrics["frequent_client_enrollment_rate"]
+    assert (m.numerator, m.denominator) == (enrolled, 2)
+
+
 def test_new_records_are_counted_without_waiting_for_the_worker(d):
     assert evaluate(march()).metrics["responses"].value == 5
     call = d.calls["c6"]

@@ -524,8 +524,11 @@ class County:
         else:
             name = _caller_name(rng, human.last)
         number = _number(rng)
+        tries = 0
         while number in self.numbers:  # one number per household
-            number = _number(rng, wide=True)
+            tries += 1
+            # Past ~200,000 households (--scale 59) the areas' 555 numbers run out: any area.
+            number = _number(rng, wide=True) if tries < 50 else _any_number(rng)
         self.numbers.add(number)
         self.households[human.hid] = name, number
         return name, number
@@ -1036,6 +1039,11 @@ def _number(rng, wide: bool = False) -> str:
     """A 10-digit number, digits only (as intake stores them)."""
     area = pick(rng, WIDE_AREAS if wide or rng.random() < 0.1 else LOCAL_AREAS)
     return f"{area}555{rng.randrange(10000):04d}"
+
+
+def _any_number(rng) -> str:
+    """A 555 number of any area code."""
+    return f"{rng.randrange(201, 990)}555{rng.randrange(10000):04d}"
 
 
 def _caller_name(rng, last: str) -> str:

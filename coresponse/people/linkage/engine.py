@@ -30,6 +30,12 @@ U_PAIRS_PER_RECORD, U_PAIRS_MIN, U_PAIRS_MAX = 20, 1.5e5, 5e6
 EM_MAX_PAIRS = 2e6
 
 
+# What Splink itself reports while it trains and predicts (each chunk of u sampling, each EM
+# iteration, each level the data never shows, whose default m then stays): errors only,
+# unless someone asks (`coresponse link -v 2`).
+LOG_LEVEL = logging.ERROR
+
+
 def u_pairs_for(records: int) -> float:
     return min(U_PAIRS_MAX, max(U_PAIRS_MIN, U_PAIRS_PER_RECORD * records))
 
@@ -129,7 +135,9 @@ def train(
     with backends.session(backend) as api:
         began = time.perf_counter()
         table = _register(api, records, link_type)
-        linker = Linker(table, _settings(start, trained=False, link_type=link_type))
+        linker = Linker(
+            table, _settings(start, trained=False, link_type=link_type), log_level=LOG_LEVEL
+        )
         linker.training.estimate_probability_two_random_records_match(
             _deterministic_rules(columns), recall=0.7
         )
@@ -152,7 +160,7 @@ def train(
                 # from the estimates of the sessions before it.
                 logger.warning("EM blocked on %s discarded: %s", ", ".join(rule), error)
                 summary.skipped.append(", ".join(rule))
-                linker = Linker(table, before)
+                linker = Linker(table, before, log_level=LOG_LEVEL)
         summary.seconds["em"] = round(time.perf_counter() - began, 2)
         trained = linker.misc.save_model_to_json()
     parameters = _from_splink(trained, start)
@@ -216,7 +224,11 @@ def predict(
     threshold = model.review_threshold if threshold is None else threshold
     with backends.session(backend) as api:
         table = _register(api, records, link_type)
-        linker = Linker(table, _settings(model.parameters, trained=True, link_type=link_type))
+        linker = Linker(
+            table,
+            _settings(model.parameters, trained=True, link_type=link_type),
+            log_level=LOG_LEVEL,
+        )
         predictions = linker.inference.predict(threshold_match_probability=threshold)
         columns = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
         for row in backends.rows(api, predictions, columns):

@@ -7,6 +7,8 @@ nothing. Decisions reviewers made are never changed. The run is written to the a
 See docs/identity-resolution.md.
 """
 
+import logging
+
 from django.core.management.base import BaseCommand, CommandError
 
 from coresponse.agencies.models import Agency
@@ -73,6 +75,10 @@ class Command(BaseCommand):
                 ))  # fmt: skip
                 raise CommandError(f"unknown agency {', '.join(missing)} (known: {known})")
             agency_ids = list(found.values())
+        if options.get("verbosity", 1) >= 2:  # Splink's own account of training, step by step
+            from coresponse.people.linkage import engine
+
+            engine.LOG_LEVEL = logging.INFO
         auto = _probability(threshold) if threshold is not None else None
         review = _probability(review_threshold) if review_threshold is not None else None
         if auto is not None and review is not None and review > auto:
