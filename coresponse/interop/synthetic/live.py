@@ -26,6 +26,7 @@ from coresponse.dispatch.selectors import teams_on_duty
 from coresponse.dispatch.services.triage import triage_calls
 
 from .cedar import ON_CALL, RIDE_ALONG, ZONE
+from .roster import DEMO_USERS
 
 PREFIX = "LIVE-"
 
@@ -124,13 +125,16 @@ def build(now: datetime | None = None) -> list[Call]:
 
 
 def _on_scene(call: Call, received: datetime, now: datetime) -> Assignment | None:
-    """Send the best team on duty now to the call and put it on scene: the call's program's own
-    team first, a team on duty before one on call (keep the on-call clinicians free)."""
+    """Send the best team on duty now to the call and put it on scene: a team someone trying
+    the demo can sign in as first (so the field app has a call to show), then the call's
+    program's own team, a team on duty before one on call (keep the on-call clinicians free)."""
     teams = [t for t in teams_on_duty(now) if t.is_available]
     if not teams:
         return None
+    demo = {username for username, *_ in DEMO_USERS}
     teams.sort(
         key=lambda t: (
+            not any(m.username in demo for m in t.team.members.all()),
             t.team.program_id != call.program_id,
             t.on_call,
             t.team.kind == TeamKind.THREE_PERSON,  # the civilian team stays for low-risk calls

@@ -77,11 +77,13 @@ TEAMS = (
         (11, 10, "on_duty"),
     ),
     (RIDE_ALONG, "Unit 1B", TeamKind.RIDE_ALONG_PAIR, ("dmiller", "ebrooks"), (13, 10, "on_duty")),
+    # The demo clinician takes call too, so that whoever signs in as her at night finds the
+    # live call her team is on (seed --live).
     (
         ON_CALL,
         "On-Call Clinician",
         TeamKind.ON_CALL_CLINICIAN,
-        ("lsalazar", "hkim"),
+        ("lsalazar", "hkim", "clinician"),
         (7, 24, "on_call"),
     ),
     (SCRT, "SCRT 1", TeamKind.THREE_PERSON, ("paramedic", "clinician", "peer"), (7, 10, "on_duty")),

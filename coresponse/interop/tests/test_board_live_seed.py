@@ -54,6 +54,8 @@ def test_live_calls_put_the_board_to_work(county, hour, program, team):
     on_scene = Assignment.objects.get(call=calls["LIVE-3"])
     assert (on_scene.team.name, on_scene.status) == (team, "on_scene")
     assert on_scene.dispatched_at < on_scene.on_scene_at <= now
+    # Someone trying the field app as the demo clinician finds the call, day or night.
+    assert on_scene.team.members.filter(username="clinician").exists()
     pages = PageOut.objects.filter(assignment=on_scene)
     assert all(p.acknowledged_at for p in pages)
     assert pages.exists() == (program == ON_CALL)  # the on-call clinicians were paged
