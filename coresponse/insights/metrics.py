@@ -179,7 +179,13 @@ def rolled_up(filters: Filters, period: Period) -> QuerySet[FactDay] | None:
     only a person record decides (those need the facts themselves). None otherwise."""
     if filters.person_filtered or not whole_days(period):
         return None
-    days = FactDay.objects.filter(day__gte=period.first_day, day__lte=period.last_day)
+    return by_day(FactDay.objects.all(), filters, period)
+
+
+def by_day(days: QuerySet, filters: Filters, period: Period) -> QuerySet:
+    """Rows of a per-day table (FactDay, CallDay) of the period's local days and the filters
+    such a table knows: program, team, call source, district."""
+    days = days.filter(day__gte=period.first_day, day__lte=period.last_day)
     if filters.program_ids:
         days = days.filter(program_id__in=filters.program_ids)
     if filters.team_id:
@@ -214,15 +220,7 @@ def _calls(filters: Filters, period: Period) -> tuple[int, int]:
             )
         )
         return got["calls"], got["eligible"]
-    days = CallDay.objects.filter(day__gte=period.first_day, day__lte=period.last_day)
-    if filters.program_ids:
-        days = days.filter(program_id__in=filters.program_ids)
-    if filters.team_id:
-        days = days.filter(team_id=filters.team_id)
-    if filters.source:
-        days = days.filter(source=filters.source)
-    if filters.district:
-        days = days.filter(district=filters.district)
+    days = by_day(CallDay.objects.all(), filters, period)
     got = days.aggregate(n=Sum("calls"), n_eligible=Sum("calls", filter=Q(eligible=True)))
     return got["n"] or 0, got["n_eligible"] or 0
 

@@ -12,7 +12,7 @@ the policy lets the viewer see that category of (`privacy.selectors.agencies_all
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.db.models import Q, Sum
@@ -209,8 +209,9 @@ def warm(*, persist: bool = True) -> int:
             cached_evaluate(filters, period, persist=persist)
             params = {"program": str(program_ids[0])} if len(program_ids) == 1 else {}
             allowed = Program.objects.filter(pk__in=program_ids)
-            # The default dashboard (90 days) and the last full quarter, the board's question.
-            for preset in ("", "quarter"):
+            # The default dashboard (90 days) and every period of the picker (the last full
+            # quarter is the board's question).
+            for preset in ("", *(value for value, _ in PRESETS)):
                 asked = _with_preset({**params, "preset": preset} if preset else params)
                 dash = Filters.parse(asked, allowed_programs=allowed, today=at.today)
                 base = dash.with_period(*analysis.baseline_period(dash, "previous"))
@@ -417,8 +418,6 @@ def comparison(user, filters: Filters, params) -> tuple[Filters | None, str]:
     if group:
         programs = {str(p.id): p for p in user_programs(user)}
         if group in programs and (programs[group].id,) != filters.program_ids:
-            from dataclasses import replace
-
             return (
                 replace(filters, program_ids=(programs[group].id,), labels={}),
                 f"{programs[group].name}, same dates",
@@ -450,18 +449,20 @@ def dashboard_groups(filters: Filters, *, persist=False, compute=True) -> dict |
     question = _groups_question(filters)
     if not compute:
         return recall(question)
-    return remember(
-        question,
-        lambda: {
+
+    def build() -> dict:
+        equity = analysis.equity(filters, fresh=False)
+        district = next(t for t in equity if t.dimension == "district")  # counted once
+        return {
             "breakdowns": [
                 analysis.breakdown(filters, "program", "By program", fresh=False),
                 analysis.breakdown(filters, "source", "By call source", fresh=False),
-                analysis.breakdown(filters, "district", "By district", fresh=False),
+                replace(district, title="By district"),
             ],
-            "equity": analysis.equity(filters, fresh=False),
-        },
-        persist=persist,
-    )
+            "equity": equity,
+        }
+
+    return remember(question, build, persist=persist)
 
 
 def dashboard_data(
