@@ -54,6 +54,7 @@ from coresponse.field.selectors import (
     writable_categories,
 )
 from coresponse.people.models import Person
+from coresponse.people.services import create_person
 from coresponse.privacy.categories import DataCategory
 from coresponse.privacy.models import AuditAction
 from coresponse.privacy.selectors import memberships, person_for
@@ -268,15 +269,20 @@ def _person(user, spec, program: Program, at: datetime) -> Person | None:
     agency = _home_agency(user, program)
     if agency is None:
         raise RecordError({"person": ["you have no agency to hold the record"]})
-    person = Person.objects.create(
-        external_id=f"FA-{uuid.uuid4().hex[:20]}",
-        agency=agency,
-        first_name=first,
-        last_name=last,
-        dob=dob,
-        phone=str(spec.get("phone") or "").strip()[:40],
-        address=str(spec.get("address") or "").strip()[:300],
-    )
+    try:  # through people.services: blocking keys, and linked by the worker after the commit
+        person = create_person(
+            external_id=f"FA-{uuid.uuid4().hex[:20]}",
+            agency=agency,
+            first_name=first,
+            last_name=last,
+            dob=dob,
+            phone=str(spec.get("phone") or "").strip()[:40],
+            address=str(spec.get("address") or "").strip()[:300],
+        )
+    except ValidationError as error:
+        raise RecordError(
+            {f"person.{name}": messages for name, messages in error.message_dict.items()}
+        ) from None
     record(
         user,
         AuditAction.WRITE,

@@ -14,6 +14,7 @@ from coresponse.care.tests.http import Phone
 from coresponse.dispatch.models import Assignment
 from coresponse.field import services as field_services
 from coresponse.field.models import ConflictStatus, Encounter, EncounterConflict, EncounterNote
+from coresponse.people.matching import find
 from coresponse.privacy.models import AuditEvent, Consent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -78,6 +79,9 @@ def test_a_record_with_its_care_is_made_once_however_often_it_is_sent(live_serve
         encounter.person.agency.external_id == "cedar-bhc" and encounter.person.first_name == "Rae"
     )
     assert encounter.recorded_by == world.users["clinician"]
+    # The new record is findable at once (its blocking keys) for the crisis alert and linking.
+    found = find(first_name="Rae", last_name="Birch", dob="1988-04-02")
+    assert found and found[0].person == encounter.person
     notes = dict(EncounterNote.objects.filter(encounter=encounter).values_list("category", "text"))
     assert notes == {
         "mental_health": "Panic attack; calmer after breathing.",
