@@ -17,7 +17,6 @@ import gzip
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -30,21 +29,14 @@ from coresponse.dispatch.models import Assignment, Call
 from coresponse.field import app_views
 from coresponse.field.models import Encounter, EncounterKind
 from coresponse.privacy.models import Consent
+from coresponse.web.tests.browser import BROWSER, SHOTS, no_sideways_scroll
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
 PASSWORD = "field-app-offline-2026"
 PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1440, "height": 900}
 BUDGET = 150 * 1024
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)",
-    ),
-]
+pytestmark = BROWSER
 
 
 class Wire:
@@ -108,10 +100,6 @@ def sign_in(browser, base, username, viewport, next_path="/"):
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def wait_ready(page) -> None:

@@ -4,55 +4,13 @@ Screenshots: test-artifacts/screenshots/insights-<page>-<size>.png. The tiles sh
 numerator and denominator on focus (keyboard) as on hover; no page scrolls sideways on a phone.
 """
 
-from pathlib import Path
-
 import pytest
 
 from coresponse.field.tests.world import PASSWORD
 from coresponse.insights.tests.data import county
+from coresponse.web.tests.browser import BROWSER, SHOTS, SIZES, no_sideways_scroll, sign_in
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
-SIZES = {"phone": (390, 844), "desktop": (1440, 900)}
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing"),
-]
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    """Sign-in still goes through the real form; only the deliberately slow hash is swapped."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server thread + Playwright
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-def sign_in(page, base_url, username):
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/")
-
-
-def no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
+pytestmark = BROWSER
 
 PERIOD = "?from=2026-09-01&to=2026-10-31"
 
@@ -66,7 +24,7 @@ def test_dashboard_and_transparency_at_phone_and_desktop(live_server, browser):
         context = browser.new_context(viewport={"width": w, "height": h})
         try:
             page = context.new_page()
-            sign_in(page, base, "manager")
+            sign_in(page, base, "manager", PASSWORD)
             page.goto(f"{base}/insights/{PERIOD}")
             assert page.get_by_role("heading", level=1).inner_text() == "Program dashboard"
             tile = page.locator(".tile").filter(has_text="Without arrest").first
