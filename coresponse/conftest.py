@@ -25,7 +25,11 @@ def browser(monkeypatch, settings):
     through the real form; only the deliberately slow password hash is swapped."""
     from coresponse.web.tests.browser import CHROMIUM, LAUNCH_ARGS
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # New passwords get the fast hash; ones made before this fixture still verify.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
     # live_server runs the app in a thread while Playwright's sync API holds an event loop here.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     sync_api = pytest.importorskip("playwright.sync_api")

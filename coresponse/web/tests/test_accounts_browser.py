@@ -16,11 +16,9 @@ from django_otp.oath import TOTP
 from coresponse.agencies.models import MfaRequirement, Passkey, Role
 from coresponse.dispatch.tests import test_board_browser as board
 from coresponse.privacy.models import AuditEvent
-from coresponse.web.tests import test_browser as shell
+from coresponse.web.tests import browser as shell
 from coresponse.web.tests.factories import PASSWORD, build_county
 
-browser = shell.browser
-fast_hashing = shell.fast_hashing  # autouse: the form is real, only the slow hash is swapped
 one_request_at_a_time = board.one_request_at_a_time
 
 
@@ -29,7 +27,7 @@ def in_turn(one_request_at_a_time):
     """Page loads, htmx polls and idle.js's pings take turns on SQLite's one test connection."""
 
 
-pytestmark = [*shell.pytestmark, pytest.mark.django_db(transaction=True)]
+pytestmark = [*shell.BROWSER, pytest.mark.django_db(transaction=True)]
 PHONE, DESKTOP = shell.SIZES["phone"], shell.SIZES["desktop"]
 
 

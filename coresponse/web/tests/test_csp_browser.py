@@ -13,14 +13,12 @@ import pytest
 
 from coresponse.dispatch.models import Call
 from coresponse.dispatch.tests import test_board_browser as board
-from coresponse.web.tests import test_browser as shell
+from coresponse.web.tests import browser as shell
 from coresponse.web.tests.factories import PASSWORD, USERS, add_history, build_county
 
-browser = shell.browser
-fast_hashing = shell.fast_hashing
 one_request_at_a_time = board.one_request_at_a_time
 
-pytestmark = [*shell.pytestmark, pytest.mark.django_db(transaction=True)]
+pytestmark = [*shell.BROWSER, pytest.mark.django_db(transaction=True)]
 
 MAX_PAGES = 45  # per role: enough for every route a role's pages link to
 SKIP = re.compile(
