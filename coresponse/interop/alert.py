@@ -5,11 +5,11 @@ about, found across every agency's records.
 
 Finding: the lookup-time matcher (people.matching.find) tolerates typos, nicknames, swapped
 day and month and missing fields; the best match's human is every record linked to it
-(privacy.selectors.same_human). Showing: each record is decided by the disclosure policy for
-the contact plan (the category made for responders: is the person in care, who to call, what
-helps, what to watch for) with the purpose emergency response; only records it allows feed the
-alert, so a record held back answers exactly as no record at all. Every lookup is audited,
-found or not.
+(people.identity.cluster_of, which keeps apart what a reviewer rejected). Showing: each record
+is decided by the disclosure policy for the contact plan (the category made for responders: is
+the person in care, who to call, what helps, what to watch for) with the purpose emergency
+response; only records it allows feed the alert, so a record held back answers exactly as no
+record at all. Every lookup is audited, found or not.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from django.utils import timezone
 
 from coresponse.care.selectors import responder_view
 from coresponse.field.models import Encounter, EncounterKind
+from coresponse.people.identity import cluster_of
 from coresponse.privacy.categories import DataCategory
 from coresponse.privacy.models import AuditAction, Purpose
 from coresponse.privacy.policy import access, decide
-from coresponse.privacy.selectors import same_human
 from coresponse.privacy.services import record
 
 MIN_SCORE = 0.8  # a weaker match is not the same person for a responder at the door
@@ -113,7 +113,7 @@ def lookup(
 def _assemble(user, person, score: float, why) -> tuple[Alert, list[int]]:
     from coresponse.people.models import Person
 
-    records = list(Person.objects.filter(pk__in=same_human(person.pk)).select_related("agency"))
+    records = list(Person.objects.filter(pk__in=cluster_of(person.pk)).select_related("agency"))
     standing = access(user)
     standing.load_consents(r.pk for r in records)
     purpose = Purpose.EMERGENCY_RESPONSE

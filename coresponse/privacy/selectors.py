@@ -414,12 +414,6 @@ def consent_for(user, consent_id) -> Consent:
     return consent
 
 
-def same_human(person_id: int) -> set[int]:
-    """Every record of the one human this record is (people.identity: links not rejected,
-    directly or through others, and never joining a pair a reviewer kept apart)."""
-    return cluster_of(person_id)
-
-
 @dataclass
 class AccountingRow:
     event: AuditEvent
@@ -437,7 +431,7 @@ def accounting(user, person: Person, limit: int | None = 500) -> list[Accounting
     Only an auditor or agency admin of the agency holding the record may ask; 404 otherwise."""
     if not may_account(user, person):
         raise Http404("No person found matching the query")
-    records = same_human(person.pk)
+    records = cluster_of(person.pk)
     holders = dict(Person.objects.filter(pk__in=records).values_list("pk", "agency__name"))
     events = (
         AuditEvent.objects.filter(subjects__person_id__in=records)

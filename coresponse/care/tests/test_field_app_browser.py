@@ -29,6 +29,7 @@ from coresponse.dispatch.models import Assignment, Call
 from coresponse.field import app_views
 from coresponse.field.models import Encounter, EncounterKind
 from coresponse.privacy.models import Consent
+from coresponse.web.tests import browser as ui
 from coresponse.web.tests.browser import BROWSER, SHOTS, no_sideways_scroll
 
 PASSWORD = "field-app-offline-2026"
@@ -89,11 +90,7 @@ def wire(monkeypatch):
 def sign_in(browser, base, username, viewport, next_path="/"):
     context = browser.new_context(viewport=viewport, service_workers="allow")
     page = context.new_page()
-    page.goto(f"{base}/login/?next={next_path}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}{next_path}")
+    ui.sign_in(page, base, username, PASSWORD, next_path)
     return context, page
 
 

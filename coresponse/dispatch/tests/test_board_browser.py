@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 
 from coresponse.dispatch.tests.board_world import build_board_world
+from coresponse.web.tests import browser as ui
 from coresponse.web.tests.browser import BROWSER, SHOTS
 
 PASSWORD = "board-live-2026"
@@ -44,11 +45,7 @@ def one_request_at_a_time(monkeypatch):
 def sign_in(browser, base, username, width, height):
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
+    ui.sign_in(page, base, username, PASSWORD)
     page.evaluate("window.notReloaded = true")
     return context, page
 

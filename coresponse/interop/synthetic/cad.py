@@ -29,6 +29,7 @@ import heapq
 import os
 import random
 import tempfile
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -70,7 +71,9 @@ class Record:
     caller_phone: str
 
 
-class City:
+class City(ABC):
+    """One city's export shape: its header, its call-type strings, how it writes a row."""
+
     key = ""
     name = ""
     zone: ZoneInfo
@@ -98,8 +101,9 @@ class City:
         """Calls are numbered from 1 within each value of this (a year, by default)."""
         return local.year
 
+    @abstractmethod
     def cells(self, record: Record, number: int) -> list[str]:
-        raise NotImplementedError
+        """The record as the city's export writes it, one string per header column."""
 
 
 class Seattle(City):

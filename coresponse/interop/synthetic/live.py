@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from coresponse.agencies.models import Program, Role, ShiftMode, TeamKind
+from coresponse.agencies.models import Program, Role, ShiftMode, Team, TeamKind
 from coresponse.dispatch.models import Assignment, AssignmentStatus, Call, PageOut
 from coresponse.dispatch.selectors import teams_on_duty
 from coresponse.dispatch.services.triage import triage_calls
@@ -132,9 +132,10 @@ def _on_scene(call: Call, received: datetime, now: datetime) -> Assignment | Non
     if not teams:
         return None
     demo = {username for username, *_ in DEMO_USERS}
+    demo_teams = set(Team.objects.filter(members__username__in=demo).values_list("pk", flat=True))
     teams.sort(
         key=lambda t: (
-            not any(m.username in demo for m in t.team.members.all()),
+            t.team.pk not in demo_teams,
             t.team.program_id != call.program_id,
             t.on_call,
             t.team.kind == TeamKind.THREE_PERSON,  # the civilian team stays for low-risk calls

@@ -30,13 +30,13 @@ BROWSER = [
 ]
 
 
-def sign_in(page, base_url: str, username: str, password: str) -> None:
-    """Through the sign-in form, as a person would; lands on the user's home page."""
-    page.goto(f"{base_url}/login/")
+def sign_in(page, base_url: str, username: str, password: str, next_path: str = "/") -> None:
+    """Through the sign-in form, as a person would; lands on `next_path` (the home page)."""
+    page.goto(f"{base_url}/login/" + (f"?next={next_path}" if next_path != "/" else ""))
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/")
+    page.wait_for_url(f"{base_url}{next_path}")
 
 
 def no_sideways_scroll(page) -> bool:

@@ -107,11 +107,7 @@ def test_no_page_of_any_role_breaks_the_content_security_policy(live_server, bro
         for username in USERS:
             context.clear_cookies()
             page = context.new_page()
-            page.goto(f"{base}/login/")
-            page.get_by_label("Username").fill(username)
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_url(f"{base}/")
+            shell.sign_in(page, base, username, PASSWORD)
             found, pages[username] = crawl(page, base, everyone)
             for path, violations in found.items():
                 problems[f"{username} {path}"] = violations
