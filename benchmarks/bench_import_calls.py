@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -90,6 +91,7 @@ def _run(args, scratch: Path) -> None:
     mapping = load_mapping(ROOT / "docs" / "cad-mappings" / f"{args.city}.toml")
     mapping = mapping.with_columns(**INTERNAL_COLUMNS)
 
+    load_before = os.getloadavg()  # other work on the machine shows here
     baseline = min(timed(lambda: _read(path)) for _ in range(2))
     runs = {}
 
@@ -110,7 +112,11 @@ def _run(args, scratch: Path) -> None:
             "created": report.created,
             "frequent_callers": report.frequent,
         }
-        print(f"{name}: {seconds:.1f} s, {rows / seconds:,.0f} rows/s", file=sys.stderr)
+        print(
+            f"{name}: {seconds:.1f} s, {rows / seconds:,.0f} rows/s {runs[name]['phases']}"
+            f" (load {os.getloadavg()[0]:.2f})",
+            file=sys.stderr,
+        )
 
     run("import_without_triage", triage=False)
     run("reimport_without_triage", triage=False)
@@ -131,6 +137,10 @@ def _run(args, scratch: Path) -> None:
         "bar_rows_per_second": BAR,
         "runs": runs,
         "meets_bar": {name: r["rows_per_second"] >= BAR for name, r in runs.items()},
+        "load_average": {
+            "before": [round(x, 2) for x in load_before],
+            "after": [round(x, 2) for x in os.getloadavg()],
+        },
         **environment(),
     }
     saved = save_result("import_calls", connection.vendor, result)

@@ -8,6 +8,7 @@ their rows the same way.
 from __future__ import annotations
 
 import contextlib
+import json
 
 from django.db import connection, models
 
@@ -63,12 +64,29 @@ class Upsert:
     what the ORM would store.
 
     Every concrete field is inserted (the default for fields the file lacks, so new rows are
-    whole); only `update` fields are overwritten in stored rows.
+    whole); only `update` fields are overwritten in stored rows. With `pk` the primary key is
+    a column too (first, as in the model), for rows whose ids the caller took (`new_ids`).
+
+    `binary`: on PostgreSQL, COPY in binary format, typed by the table's own column types, so
+    the server parses no text (a large import's write takes about half the time). Every value
+    must then be of its column's Python type (str for text, int for integers, an aware datetime
+    for a timestamp, bool, float): rows the caller built itself, as the CAD import does, not
+    text read from a file.
     """
 
-    def __init__(self, model, conflict: list[str], update: list[str]):
+    def __init__(
+        self,
+        model,
+        conflict: list[str],
+        update: list[str],
+        *,
+        binary: bool = False,
+        pk: bool = False,
+    ):
         meta = model._meta
-        self.fields = [f for f in meta.concrete_fields if not f.primary_key]
+        self.fields = [f for f in meta.concrete_fields if pk or not f.primary_key]
+        self.binary = binary and connection.vendor == "postgresql"
+        self._types: list[int] | None = None
         self.adapters = {}
         for field in self.fields:
             if field.name in update or field.name in conflict:
@@ -85,10 +103,11 @@ class Upsert:
         )
         self.table, self.columns = quote(meta.db_table), columns
         self.scratch = quote(f"import_{meta.db_table}")
-        self.conflict_sql = f"ON CONFLICT ({target}) DO UPDATE SET {assignments}"
+        # Nothing to update: a stored row is kept as it is (rows another writer just stored).
+        action = f"DO UPDATE SET {assignments}" if update else "DO NOTHING"
+        self.conflict_sql = f"ON CONFLICT ({target}) {action}"
         self.insert_sql = f"INSERT INTO {self.table} ({columns}) VALUES ({marks})"
         self.upsert_sql = f"{self.insert_sql} {self.conflict_sql}"
-        self.copy_sql = f"COPY {self.table} ({columns}) FROM STDIN"
 
     def execute(self, rows, *, update: bool) -> None:
         if connection.vendor == "postgresql":
@@ -102,22 +121,67 @@ class Upsert:
         straight into the table; stored rows into a scratch table, then upserted from it."""
         with connection.cursor() as cursor:
             if not update:
-                with cursor.cursor.copy(self.copy_sql) as copy:
-                    for row in rows:
-                        copy.write_row(row)
+                self._copy_into(cursor, self.table, rows)
                 return
             cursor.execute(
                 f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.scratch} AS "
                 f"SELECT {self.columns} FROM {self.table} WITH NO DATA"
             )
             cursor.execute(f"TRUNCATE {self.scratch}")
-            with cursor.cursor.copy(f"COPY {self.scratch} ({self.columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            self._copy_into(cursor, self.scratch, rows)
             cursor.execute(
                 f"INSERT INTO {self.table} ({self.columns}) SELECT {self.columns} "
                 f"FROM {self.scratch} {self.conflict_sql}"
             )
+
+    def constant(self, name: str, value):
+        """`value` adapted once for field `name`, to be written in many rows. A JSON value on
+        PostgreSQL is rendered to text here, as Django would render it, not once per row."""
+        field = next(f for f in self.fields if f.name == name)
+        if connection.vendor == "postgresql" and isinstance(field, models.JSONField):
+            from psycopg.types.json import Jsonb
+
+            text = json.dumps(value, cls=field.encoder)
+            return Jsonb(value, dumps=lambda _value: text)
+        adapt = self.adapters[name]
+        return value if value is None or adapt is None else adapt(value)
+
+    def _copy_into(self, cursor, table: str, rows) -> None:
+        options = " (FORMAT BINARY)" if self.binary else ""
+        types = self._column_types(cursor) if self.binary else None  # before the COPY starts
+        with cursor.cursor.copy(f"COPY {table} ({self.columns}) FROM STDIN{options}") as copy:
+            if types is not None:
+                copy.set_types(types)
+            write = copy.write_row
+            for row in rows:
+                write(row)
+
+    def _column_types(self, cursor) -> list[int]:
+        """The type oid of each column, as the table declares it (binary COPY needs them)."""
+        if self._types is None:
+            cursor.execute(
+                "SELECT attname, atttypid FROM pg_attribute "
+                "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                [self.table],
+            )
+            oids = dict(cursor.fetchall())
+            self._types = [int(oids[field.column]) for field in self.fields]
+        return self._types
+
+
+def new_ids(model, count: int) -> list[int] | None:
+    """`count` primary keys for new rows of `model`, taken from its PostgreSQL sequence, so rows
+    that refer to them (a call's triage result) are written without looking them up. None on
+    SQLite, whose writers would race for max(id) + 1: look the ids up after the write there."""
+    if connection.vendor != "postgresql" or count <= 0:
+        return None
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT array_agg(nextval(pg_get_serial_sequence(%s, %s))) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
+        )
+        return cursor.fetchone()[0]
 
 
 _PLAIN = (

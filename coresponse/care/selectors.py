@@ -26,6 +26,7 @@ from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
+from coresponse import sql
 from coresponse.agencies.models import Agency, Role
 from coresponse.care.models import (
     REFERRAL_OPEN_STATUSES,
@@ -488,6 +489,13 @@ class ResponderView:
     prior_crisis_contacts: int
     last_crisis_contact: datetime | None
     safety_plan_updated: datetime | None
+    # Responder safety: crisis contacts of the last SAFETY_WINDOW with a weapon or an injury.
+    weapon_contacts: int = 0
+    last_weapon_contact: datetime | None = None
+    injury_contacts: int = 0
+
+
+SAFETY_WINDOW = timedelta(days=365)
 
 
 def _lines(text: str) -> tuple[str, ...]:
@@ -497,63 +505,116 @@ def _lines(text: str) -> tuple[str, ...]:
 def responder_view(person_ids: Iterable[int], at: datetime | None = None) -> ResponderView:
     """For the records of one human (the crisis alert finds them): whether the person is in
     long-term care and with whom, who to call now, the safety-plan parts the person agreed to
-    share with responders, de-escalation tips, and how many crisis contacts came before.
+    share with responders, de-escalation tips, how many crisis contacts came before, and
+    weapons and injuries at the crisis contacts of the last twelve months.
 
     Only what the person agreed to share (SafetyPlan.share_with_responders and its
     shared_sections) comes out of a plan. This makes no disclosure decision and writes no
     audit event: the caller (the alert) decides the contact_plan category for each record
-    and writes the lookup to the audit chain."""
-    ids = tuple(sorted({int(p) for p in person_ids}))
+    and writes the lookup to the audit chain.
+
+    Two hand-written queries (coresponse.sql; the alert runs this a hundred times a second):
+    the enrollments in force with their provider's phone, then the newest shared plan beside
+    the crisis contacts' counts."""
+    ids = sorted({int(p) for p in person_ids})
     at = at or timezone.now()
+    if not ids:
+        return ResponderView((), False, (), (), (), (), (), 0, None, None)
     today = timezone.localdate(at)
-    enrollments = list(
-        Enrollment.objects.filter(person_id__in=ids, start_date__lte=today)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-        .order_by("-start_date", "id")
-    )
-    providers = tuple(dict.fromkeys(e.provider for e in enrollments))
-    plan = (
-        SafetyPlan.objects.filter(person_id__in=ids, share_with_responders=True)
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    marks = sql.marks(ids)
+    with sql.cursor() as cursor:
+        day = sql.param(_START_DATE, today)
+        cursor.execute(_ENROLLED_SQL.format(marks=marks), [*ids, day, day])
+        enrolled = cursor.fetchall()
+        moment = sql.param(_ON_SCENE_AT, at)
+        since = sql.param(_ON_SCENE_AT, at - SAFETY_WINDOW)
+        cursor.execute(
+            _PLAN_AND_CONTACTS_SQL.format(marks=marks),
+            [moment, moment, since, since, since, *ids, EncounterKind.CRISIS, *ids],
+        )
+        (row,) = _read_plan_and_contacts(cursor.fetchall())
+    providers = tuple(dict.fromkeys(provider for provider, _ in enrolled))
+    phones = {provider: phone for provider, phone in enrolled if phone}
+    crises, last, weapons, last_weapon, injuries, *plan_values = row
+    plan = dict(zip(_PLAN_NAMES, plan_values, strict=True)) if plan_values[0] else None
     contacts: list[Contact] = []
     highlights: tuple[str, ...] = ()
     sections: tuple[tuple[str, str], ...] = ()
     tips: tuple[str, ...] = ()
     if plan is not None:
-        if plan.contact_name or plan.contact_phone:
-            contacts.append(Contact(plan.contact_name, plan.contact_role, plan.contact_phone))
-        highlights = _lines(plan.responder_highlights)
-        tips = _lines(plan.de_escalation_tips)
+        if plan["contact_name"] or plan["contact_phone"]:
+            contacts.append(
+                Contact(plan["contact_name"], plan["contact_role"], plan["contact_phone"])
+            )
+        highlights = _lines(plan["responder_highlights"])
+        tips = _lines(plan["de_escalation_tips"])
+        written, shared = plan["sections"] or {}, plan["shared_sections"] or []
         sections = tuple(
-            (SafetyPlan.SECTION_LABELS[key], (plan.sections or {}).get(key, ""))
+            (SafetyPlan.SECTION_LABELS[key], written.get(key, ""))
             for key in SafetyPlan.SECTIONS
-            if key in (plan.shared_sections or []) and (plan.sections or {}).get(key)
+            if key in shared and written.get(key)
         )
-    phones = {
-        r.name: r.phone
-        for r in Resource.objects.filter(name__in=providers).exclude(phone="").order_by("id")
-    }
     for provider in providers:
         if provider in phones:
             contacts.append(Contact(provider, "Care provider", phones[provider]))
-    crises = Encounter.objects.filter(
-        person_id__in=ids, kind=EncounterKind.CRISIS, on_scene_at__lt=at
-    )
-    last = crises.order_by("-on_scene_at").values_list("on_scene_at", flat=True).first()
     return ResponderView(
-        person_ids=ids,
-        engaged_in_care=bool(enrollments),
+        person_ids=tuple(ids),
+        engaged_in_care=bool(enrolled),
         care_providers=providers,
         who_to_call=tuple(contacts),
         safety_plan_highlights=highlights,
         shared_sections=sections,
         de_escalation_tips=tips,
-        prior_crisis_contacts=crises.count(),
+        prior_crisis_contacts=crises,
         last_crisis_contact=last,
-        safety_plan_updated=(plan.updated_at or plan.created_at) if plan else None,
+        safety_plan_updated=(plan["updated_at"] or plan["created_at"]) if plan else None,
+        weapon_contacts=weapons,
+        last_weapon_contact=last_weapon,
+        injury_contacts=injuries,
     )
+
+
+_START_DATE = Enrollment._meta.get_field("start_date")
+_ON_SCENE_AT = Encounter._meta.get_field("on_scene_at")
+# Enrollments in force, newest first, each with the phone of the directory's resource of that
+# name (the newest such resource with a phone).
+_ENROLLED_SQL = f"""
+SELECT enrollment.provider, (
+    SELECT resource.phone FROM {Resource._meta.db_table} AS resource
+    WHERE resource.name = enrollment.provider AND resource.phone <> ''
+    ORDER BY resource.id DESC LIMIT 1
+)
+FROM {Enrollment._meta.db_table} AS enrollment
+WHERE enrollment.person_id IN ({{marks}}) AND enrollment.start_date <= %s
+  AND (enrollment.end_date IS NULL OR enrollment.end_date >= %s)
+ORDER BY enrollment.start_date DESC, enrollment.id
+"""
+_PLAN_NAMES = (
+    "id", "contact_name", "contact_role", "contact_phone", "responder_highlights",
+    "de_escalation_tips", "sections", "shared_sections", "updated_at", "created_at",
+)  # fmt: skip
+_PLAN_FIELDS = [SafetyPlan._meta.get_field(name) for name in _PLAN_NAMES]
+# One row: the crisis contacts before `at` (how many, the last), those of the safety window
+# with a weapon (how many, the last) or an injury, then the newest plan the person agreed to
+# share with responders (all NULL when there is none).
+_PLAN_AND_CONTACTS_SQL = f"""
+SELECT contacts.*, {", ".join(f"plan.{f.column}" for f in _PLAN_FIELDS)}
+FROM (
+    SELECT COUNT(CASE WHEN on_scene_at < %s THEN 1 END),
+           MAX(CASE WHEN on_scene_at < %s THEN on_scene_at END),
+           COUNT(CASE WHEN weapon_present AND on_scene_at >= %s THEN 1 END),
+           MAX(CASE WHEN weapon_present AND on_scene_at >= %s THEN on_scene_at END),
+           COUNT(CASE WHEN injuries AND on_scene_at >= %s THEN 1 END)
+    FROM {Encounter._meta.db_table}
+    WHERE person_id IN ({{marks}}) AND kind = %s
+) AS contacts
+LEFT JOIN (
+    SELECT * FROM {SafetyPlan._meta.db_table}
+    WHERE person_id IN ({{marks}}) AND share_with_responders
+    ORDER BY created_at DESC, id DESC LIMIT 1
+) AS plan ON 1 = 1
+"""
+_read_plan_and_contacts = sql.reader(None, _ON_SCENE_AT, None, _ON_SCENE_AT, None, *_PLAN_FIELDS)
 
 
 # --- frequent clients and outreach ----------------------------------------------------------------

@@ -15,21 +15,22 @@ record at all. Every lookup is audited, found or not.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from django.db.models import Count, Max, Q
+from django.db import connection
 from django.utils import timezone
 
-from coresponse.care.selectors import responder_view
-from coresponse.field.models import Encounter, EncounterKind
+from coresponse import sql
+from coresponse.agencies.models import Agency
+from coresponse.care.selectors import ResponderView, responder_view
 from coresponse.people.identity import cluster_of
+from coresponse.people.models import Person
 from coresponse.privacy.categories import DataCategory
 from coresponse.privacy.models import AuditAction, Purpose
 from coresponse.privacy.policy import access, decide
 from coresponse.privacy.services import record
 
 MIN_SCORE = 0.8  # a weaker match is not the same person for a responder at the door
-SAFETY_WINDOW = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -111,19 +112,17 @@ def lookup(
 
 
 def _assemble(user, person, score: float, why) -> tuple[Alert, list[int]]:
-    from coresponse.people.models import Person
-
-    records = list(Person.objects.filter(pk__in=cluster_of(person.pk)).select_related("agency"))
+    records = _records(cluster_of(person.pk))
     standing = access(user)
-    standing.load_consents(r.pk for r in records)
+    standing.load_consents(r.pk for r, _ in records)
     purpose = Purpose.EMERGENCY_RESPONSE
     allowed, reasons, named = [], [], None
-    for r in records:
+    for r, agency_name in records:
         decision = decide(user, r.agency_id, DataCategory.CONTACT_PLAN, r.pk, purpose)
         if not decision.allowed:
             continue
         allowed.append(r)
-        reasons.append(f"{r.agency.name}: {decision.reason}")
+        reasons.append(f"{agency_name}: {decision.reason}")
         if named is None and decide(user, r.agency_id, DataCategory.IDENTITY, r.pk, purpose):
             named = r
     if not allowed:
@@ -145,35 +144,51 @@ def _assemble(user, person, score: float, why) -> tuple[Alert, list[int]]:
         de_escalation_tips=list(view.de_escalation_tips),
         prior_crisis_contacts=view.prior_crisis_contacts,
         last_crisis_contact=view.last_crisis_contact,
-        responder_safety=_safety_notes(ids),
+        responder_safety=_safety_notes(view),
         shown_because=reasons,
         records=len(allowed),
     )
     return alert, ids
 
 
-def _safety_notes(person_ids: list[int]) -> list[str]:
+# What the alert reads of each record, in the model's field order (as Person.from_db wants it).
+_RECORD_FIELDS = [
+    f
+    for f in Person._meta.concrete_fields
+    if f.attname in {"id", "agency_id", "external_id", "first_name", "last_name", "dob"}
+]
+_RECORD_NAMES = [f.attname for f in _RECORD_FIELDS]
+_RECORDS_SQL = (
+    f"SELECT {', '.join(f'person.{f.column}' for f in _RECORD_FIELDS)}, agency.name"
+    f" FROM {Person._meta.db_table} AS person"
+    f" JOIN {Agency._meta.db_table} AS agency ON agency.id = person.agency_id"
+    " WHERE person.id IN ({marks}) ORDER BY person.last_name, person.first_name, person.id"
+)
+_read_record = sql.reader(*_RECORD_FIELDS, None)  # and the agency's name
+
+
+def _records(person_ids: set[int]) -> list[tuple[Person, str]]:
+    """The human's records in the order of a person list (name, then id), each with the name of
+    the agency holding it: one hand-written query (coresponse.sql), the alert's hot path."""
+    ids = sorted(person_ids)
+    with sql.cursor() as cursor:
+        cursor.execute(_RECORDS_SQL.format(marks=sql.marks(ids)), ids)
+        rows = _read_record(cursor.fetchall())
+    return [(Person.from_db(connection.alias, _RECORD_NAMES, row[:-1]), row[-1]) for row in rows]
+
+
+def _safety_notes(view: ResponderView) -> list[str]:
     """What a responder should know walking in: weapons and injuries at recent contacts."""
-    recent = Encounter.objects.filter(
-        person_id__in=person_ids,
-        kind=EncounterKind.CRISIS,
-        on_scene_at__gte=timezone.now() - SAFETY_WINDOW,
-    )
-    seen = recent.aggregate(
-        weapons=Count("pk", filter=Q(weapon_present=True)),
-        last_weapon=Max("on_scene_at", filter=Q(weapon_present=True)),
-        injuries=Count("pk", filter=Q(injuries=True)),
-    )
     notes = []
-    if seen["weapons"]:
-        last = timezone.localtime(seen["last_weapon"])
-        n = seen["weapons"]
+    if view.weapon_contacts:
+        last = timezone.localtime(view.last_weapon_contact)
+        n = view.weapon_contacts
         notes.append(
             f"A weapon was present at {n} crisis contact{'s' if n > 1 else ''} in the last 12 "
             f"months (last {last:%b %-d, %Y})."
         )
-    if seen["injuries"]:
-        n = seen["injuries"]
+    if view.injury_contacts:
+        n = view.injury_contacts
         notes.append(
             f"Someone was injured at {n} crisis contact{'s' if n > 1 else ''} in the last 12 "
             "months."

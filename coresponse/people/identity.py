@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q
-
+from coresponse import sql
 from coresponse.people.models import LINKING_STATUSES, IdentityLink, LinkStatus
 
 SMALL = 5_000  # fewer records than this: follow their links; more: read every link once
@@ -56,25 +55,42 @@ _FIELDS = ("person_a_id", "person_b_id", "status", "score")
 
 
 def _component_links(ids: set[int]):
-    """The linking and rejected links of every record reachable from `ids`."""
-    seen, frontier = set(), set(ids)
+    """The linking and rejected links of every record reachable from `ids` through linking
+    links: one recursive query per BATCH of starting records."""
     links, rejected = {}, set()
-    wanted = Q(status__in=LINKING_STATUSES) | Q(status=LinkStatus.REJECTED)
-    while frontier:
-        seen |= frontier
-        batch, frontier = sorted(frontier), set()
+    batch = sorted(ids)
+    with sql.cursor() as cursor:
         for start in range(0, len(batch), BATCH):
             chunk = batch[start : start + BATCH]
-            rows = IdentityLink.objects.filter(wanted).filter(
-                Q(person_a_id__in=chunk) | Q(person_b_id__in=chunk)
-            )
-            for a, b, status, score in rows.values_list(*_FIELDS):
+            cursor.execute(_COMPONENT_SQL.format(seeds=", ".join(["(%s)"] * len(chunk))), chunk)
+            for a, b, status, score in cursor.fetchall():
                 if status == LinkStatus.REJECTED:
                     rejected.add((a, b))
-                    continue
-                links[(a, b)] = (a, b, status, score)
-                frontier |= {a, b} - seen
+                else:
+                    links[(a, b)] = (a, b, status, score)
     return list(links.values()), rejected
+
+
+# Records reached from the seeds through linking links (UNION drops what was reached before, so
+# it ends on cycles), then every linking or rejected link touching one of them (a link between
+# two of them comes twice: the caller keeps it once).
+_TABLE = IdentityLink._meta.db_table
+_LINKING = ", ".join(f"'{status}'" for status in LINKING_STATUSES)
+_COMPONENT_SQL = f"""
+WITH RECURSIVE seed(id) AS (VALUES {{seeds}}),
+reach(id) AS (
+    SELECT CAST(id AS BIGINT) FROM seed
+    UNION
+    SELECT CASE WHEN link.person_a_id = reach.id THEN link.person_b_id ELSE link.person_a_id END
+    FROM {_TABLE} AS link
+    JOIN reach ON link.person_a_id = reach.id OR link.person_b_id = reach.id
+    WHERE link.status IN ({_LINKING})
+)
+SELECT link.person_a_id, link.person_b_id, link.status, link.score
+FROM {_TABLE} AS link
+JOIN reach ON link.person_a_id = reach.id OR link.person_b_id = reach.id
+WHERE link.status IN ({_LINKING}, '{LinkStatus.REJECTED}')
+"""
 
 
 def _all_links():

@@ -25,6 +25,7 @@ from typing import NamedTuple
 from django.db import connection
 from django.db.models import Q
 
+from coresponse import sql
 from coresponse.people import normalize
 from coresponse.people.linkage.model import Model, Scored, default_parameters
 from coresponse.people.linkage.records import PERSON_FIELDS, person_record, record
@@ -91,19 +92,25 @@ def key_queries(wanted: dict) -> list[Q]:
     swapped_first, swapped_last = wanted.get("swap_first_key"), wanted.get("swap_last_key")
     if swapped_first and swapped_last:  # first and last name the other way round
         queries.append(Q(first_key=swapped_first, last_key=swapped_last))
-    if not queries and dob:  # a birth date alone: everyone born that day (or its swap)
+    # Everyone born that day (or on its swap): alone, or with a house number or postcode (the
+    # batch pairs a birth date with either; Person indexes neither, and a birth date is shared
+    # by a few dozen records of a million, so the date's records cover both rules).
+    if dob and (not queries or wanted.get("house") or wanted.get("postcode")):
         queries.append(Q(dob_key=dob))
     return queries
 
 
 def lookup_keys(first_name="", last_name="", dob=None, phone="", address="") -> dict:
     first_keys = normalize.first_keys_for_lookup(first_name)
+    parts = normalize.address(address)
     return {
         "first_keys": first_keys,
         "last_key": normalize.last_key(last_name),
         "dob_key": normalize.dob_key(dob),
         "phone_key": normalize.phone_key(phone),
-        "address_key": normalize.address_key(normalize.address(address)),
+        "address_key": normalize.address_key(parts),
+        "house": parts.house,
+        "postcode": parts.postcode,
         "swap_first_key": normalize.first_key(normalize.last_name_part(last_name)),
         "swap_last_key": normalize.phonetic(normalize.first_name(first_name)),
     }
@@ -112,27 +119,68 @@ def lookup_keys(first_name="", last_name="", dob=None, phone="", address="") -> 
 def candidates(wanted: dict, *, per_key: int = CANDIDATES_PER_KEY, exclude=()) -> list[Person]:
     """Records sharing a blocking key with `wanted` (lookup_keys), each at most once.
 
-    One round trip for all keys, each still capped at `per_key` records: a UNION of the
-    limited per-key selects, written out because Django refuses sliced parts of a UNION on
-    SQLite; then the records themselves."""
-    base = Person.objects.order_by()
-    if exclude:
-        base = base.exclude(pk__in=list(exclude))
+    One round trip: the records whose id is in a UNION of the per-key selects of ids, each
+    capped at `per_key`. Written out by hand (coresponse.sql): the crisis alert runs this a
+    hundred times a second, and building it with the ORM cost more than the database's
+    answer. The records come without their agency loaded."""
+    rows = _candidate_rows(wanted, per_key=per_key, exclude=exclude)
+    return [Person.from_db(connection.alias, _NAMES, row) for row in rows]
+
+
+def _candidate_rows(wanted: dict, *, per_key: int, exclude=()) -> list[list]:
+    """candidates() as rows of Person's columns (in _NAMES order), not yet model instances:
+    find() scores a few hundred of them at a million records and keeps a handful."""
+    skip = sorted(int(pid) for pid in exclude)
     parts, params = [], []
     for query in key_queries(wanted):
-        sql, values = base.filter(query).values_list("pk")[:per_key].query.sql_with_params()
-        parts.append(f"SELECT * FROM ({sql}) AS key_{len(parts)}")
+        where, values = _where(query)
+        if skip:
+            where += f" AND id NOT IN ({sql.marks(skip)})"
+            values.extend(skip)
+        parts.append(
+            f"SELECT * FROM (SELECT id FROM {_TABLE} WHERE {where} LIMIT {int(per_key)})"
+            f" AS key_{len(parts)}"
+        )
         params.extend(values)
     if not parts:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ".join(parts), params)
-        ids = [row[0] for row in cursor.fetchall()]
-    return list(Person.objects.select_related("agency").filter(pk__in=ids)) if ids else []
+    with sql.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_COLUMNS} FROM {_TABLE} WHERE id IN ({' UNION '.join(parts)})"
+            " ORDER BY last_name, first_name, id",
+            params,
+        )
+        return _read(cursor.fetchall())
 
 
-def _values(person: Person) -> dict:
-    return {name: getattr(person, name) for name in PERSON_FIELDS}
+_TABLE = Person._meta.db_table
+_FIELDS = list(Person._meta.concrete_fields)
+_NAMES = [f.attname for f in _FIELDS]
+_COLUMNS = ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS)
+_read = sql.reader(*_FIELDS)
+_SCORED_AT = [(name, _NAMES.index(name)) for name in PERSON_FIELDS]  # what the model compares
+_ID_AT = _NAMES.index("id")
+
+
+def _where(query: Q) -> tuple[str, list]:
+    """A blocking condition of key_queries (equal, or in a list, on Person's columns, all of
+    them required) as SQL."""
+    if query.connector != Q.AND or query.negated:
+        raise ValueError(f"not a blocking condition: {query}")
+    parts, params = [], []
+    for lookup, value in query.children:
+        name, _, operator = lookup.partition("__")
+        column = connection.ops.quote_name(Person._meta.get_field(name).column)
+        if operator == "in":
+            values = list(value)
+            parts.append(f"{column} IN ({sql.marks(values)})")
+            params.extend(values)
+        elif not operator:
+            parts.append(f"{column} = %s")
+            params.append(value)
+        else:
+            raise ValueError(f"not a blocking condition: {lookup}")
+    return " AND ".join(parts), params
 
 
 def find(
@@ -172,7 +220,8 @@ def find_scored(
     """As find(), with the full evidence of each record (comparison by comparison)."""
     if isinstance(dob, str):
         dob = date.fromisoformat(dob) if dob.strip() else None
-    found = candidates(lookup_keys(first_name, last_name, dob, phone, address), exclude=exclude)
+    wanted = lookup_keys(first_name, last_name, dob, phone, address)
+    found = _candidate_rows(wanted, per_key=CANDIDATES_PER_KEY, exclude=exclude)
     if not found:
         return []
     model = model or current_model()
@@ -180,9 +229,11 @@ def find_scored(
         0, "", first_name=first_name, last_name=last_name, dob=dob, phone=phone, address=address
     )
     scored = []
-    for person in found:
-        result = model.score(query, person_record(_values(person)))
+    for row in found:
+        result = model.score(query, person_record({name: row[at] for name, at in _SCORED_AT}))
         if result.probability >= min_score:
-            scored.append((person, result))
-    scored.sort(key=lambda item: (-item[1].probability, item[0].pk))
-    return scored[:limit]
+            scored.append((row, result))
+    scored.sort(key=lambda item: (-item[1].probability, item[0][_ID_AT]))
+    return [
+        (Person.from_db(connection.alias, _NAMES, row), result) for row, result in scored[:limit]
+    ]

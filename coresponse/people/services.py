@@ -22,7 +22,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from coresponse.bulk import LOOKUP_BATCH
+from coresponse.bulk import LOOKUP_BATCH, Upsert
 from coresponse.people import normalize
 from coresponse.people.models import (
     DECIDED_STATUSES,
@@ -209,24 +209,13 @@ def write_links(
         for pair, (status, probability, weights) in wanted.items():
             stored = existing.get(pair)
             if stored is None:
-                inserts.append(
-                    IdentityLink(
-                        person_a_id=pair[0],
-                        person_b_id=pair[1],
-                        score=round(probability, 6),
-                        status=status,
-                        model=model,
-                        weights=weights,
-                        source=source,
-                        updated_at=now,
-                    )
-                )
+                inserts.append((pair[0], pair[1], round(probability, 6), status, weights))
                 result.created[status] += 1
             elif stored[1] in DECIDED_STATUSES:
                 result.kept_decisions += 1
             elif stored[1] != status or abs(stored[2] - probability) > 1e-6:
                 updates.append((stored[0], status, probability, weights))
-        IdentityLink.objects.bulk_create(inserts, batch_size=WRITE_BATCH, ignore_conflicts=True)
+        _insert_links(inserts, model, source, now)
         result.updated = _update_links(updates, model, source, now)
         for start in range(0, len(stale), LOOKUP_BATCH):
             deleted, _ = IdentityLink.objects.filter(
@@ -258,6 +247,38 @@ def _existing_links(scope: set[int] | None, pairs: set[tuple[int, int]], within:
                 if (a in scope or b in scope) or (a, b) in pairs:
                     found[(a, b)] = (pk, status, score)
     return found
+
+
+def _insert_links(inserts, model, source, now) -> None:
+    """New links (a, b, score, status, weights) in one stream (COPY on PostgreSQL); a pair
+    another writer stored meanwhile is left as it is. A batch run writes hundreds of thousands,
+    sharing a few thousand lists of weights: each list is encoded once."""
+    fields = {f.name: f for f in IdentityLink._meta.concrete_fields}
+    stamp = fields["updated_at"].get_db_prep_save(now, connection)
+    encoded: dict[int, object] = {}
+
+    def json(weights):
+        value = encoded.get(id(weights))
+        if value is None:
+            value = encoded[id(weights)] = fields["weights"].get_db_prep_save(weights, connection)
+        return value
+
+    given = {"person_a": 0, "person_b": 1, "score": 2, "status": 3}
+    writer = Upsert(IdentityLink, ["person_a", "person_b"], [])
+    constant = {"model": model.pk if model else None, "source": source, "updated_at": stamp}
+    plan = [
+        (given.get(f.name), constant.get(f.name, writer.adapters[f.name])) for f in writer.fields
+    ]
+    weights_at = [f.name for f in writer.fields].index("weights")
+
+    def rows():
+        for insert in inserts:
+            row = [insert[at] if at is not None else value for at, value in plan]
+            row[weights_at] = json(insert[4])
+            yield row
+
+    if inserts:
+        writer.execute(rows(), update=True)
 
 
 def _update_links(updates, model, source, now) -> int:
@@ -397,6 +418,8 @@ def link_records(person_ids: Iterable[int], saved_at: str | None = None) -> Writ
                 "dob_key": left["dob_key"],
                 "phone_key": left["phone"],
                 "address_key": left["address_key"],
+                "house": left["house"],
+                "postcode": left["postcode"],
                 "swap_first_key": left["swap_first_key"],
                 "swap_last_key": left["swap_last_key"],
             }
@@ -464,7 +487,7 @@ def link_all(
         DEFAULT_REVIEW_THRESHOLD,
         Model,
     )
-    from coresponse.people.linkage.records import person_records
+    from coresponse.people.linkage.records import person_records, to_arrow
 
     backend = backend or backends.configured()
     seconds: dict[str, float] = {}
@@ -473,9 +496,9 @@ def link_all(
     persons = Person.objects.all()
     if agency_ids is not None:
         persons = persons.filter(agency_id__in=list(agency_ids))
-    records = person_records(persons)
+    table = to_arrow(person_records(persons))  # Splink's input, for training and prediction
     seconds["read"] = round(time.perf_counter() - began, 2)
-    say(f"read {len(records):,} records in {seconds['read']:.1f} s")
+    say(f"read {len(table):,} records in {seconds['read']:.1f} s")
     previous = LinkModel.objects.order_by("-version").first()
     auto = (
         auto_threshold
@@ -491,7 +514,7 @@ def link_all(
     if train or previous is None:
         began = time.perf_counter()
         options = {} if u_pairs is None else {"u_pairs": u_pairs}
-        parameters, summary = engine.train(records, backend, **options)
+        parameters, summary = engine.train(table, backend, **options)
         seconds["train"] = round(time.perf_counter() - began, 2)
         say(f"estimated the model (EM) in {seconds['train']:.1f} s")
         row = save_model(
@@ -499,7 +522,7 @@ def link_all(
             backend=backend,
             auto_threshold=auto,
             review_threshold=review,
-            records=len(records),
+            records=len(table),
             summary=summary.as_dict(),
         )
         matching.forget_model()
@@ -509,19 +532,21 @@ def link_all(
     model = Model(row.parameters, version=row.version, pk=row.pk,
                   auto_threshold=auto, review_threshold=review)  # fmt: skip
     began = time.perf_counter()
-    by_id = {r["unique_id"]: r for r in records}
     found = []
-    for pair in engine.predict(records, model, backend, threshold=review):
-        weights = model.score(by_id[pair.id_l], by_id[pair.id_r]).weights()
+    evidence: dict[tuple[int, ...], list] = {}  # a few thousand combinations of levels at most
+    for pair in engine.predict(table, model, backend, threshold=review):
+        weights = evidence.get(pair.levels)
+        if weights is None:
+            weights = evidence[pair.levels] = model.scored(pair.levels).weights()
         found.append((pair.id_l, pair.id_r, pair.probability, weights))
     seconds["predict"] = round(time.perf_counter() - began, 2)
     say(f"scored {len(found):,} pairs at or above {review:g} in {seconds['predict']:.1f} s")
     began = time.perf_counter()
-    scope = None if agency_ids is None else set(by_id)
+    scope = None if agency_ids is None else set(table.column("unique_id").to_pylist())
     written = write_links(found, row, auto_threshold=auto, review_threshold=review,
                           scope=scope, within=True)  # fmt: skip
     seconds["write"] = round(time.perf_counter() - began, 2)
-    run = Run(row, len(records), len(found), written, seconds, read_at)
+    run = Run(row, len(table), len(found), written, seconds, read_at)
     row.summary = {**row.summary, "last_run": run.as_dict()}
     row.save(update_fields=["summary", "auto_threshold", "review_threshold"])
     return run

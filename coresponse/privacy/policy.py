@@ -35,10 +35,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Prefetch, Q
+from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
-from coresponse.agencies.models import AgencyKind, Membership, Program, Role
+from coresponse import sql
+from coresponse.agencies.models import Agency, AgencyKind, Membership, Program, Role
 from coresponse.privacy.categories import DataCategory
 from coresponse.privacy.models import (
     BreakGlass,
@@ -158,27 +160,47 @@ class Access:
         if not wanted or not self.memberships:
             return
         self._consents_loaded |= wanted
-        rows = (
-            active_consents(self.now)
-            .filter(person_id__in=wanted)
-            .filter(recipient_q(self))
-            .select_related("to_agency")
-        )
-        for c in rows:
-            self.consents.setdefault(c.person_id, []).append(
+        # Hand-written (coresponse.sql): the crisis alert asks this for every lookup, and the
+        # ORM's building of the query cost more than the database's answer.
+        ids = sorted(wanted)
+        recipients, recipient_params = _recipient_sql(self)
+        now = sql.param(_SIGNED_AT, self.now)
+        with sql.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {_CONSENT_COLUMNS} FROM {Consent._meta.db_table}"
+                f" WHERE person_id IN ({sql.marks(ids)}) AND signed_at <= %s"
+                " AND (revoked_at IS NULL OR revoked_at > %s)"
+                " AND (expires_at IS NULL OR expires_at > %s)"
+                f" AND ({recipients})",
+                [*ids, now, now, now, *recipient_params],
+            )
+            rows = _read_consent(cursor.fetchall())
+        for row in rows:
+            c = dict(zip(_CONSENT_NAMES, row, strict=True))
+            self.consents.setdefault(c["person"], []).append(
                 _Consent(
-                    id=c.pk,
-                    label=f"consent {c.external_id}",
-                    categories=frozenset(c.categories),
-                    purposes=frozenset(c.purposes),
-                    person_id=c.person_id,
-                    from_agency_id=c.from_agency_id,
-                    to_agency_id=c.to_agency_id,
-                    to_class=c.to_class,
-                    kind=c.kind,
-                    until=c.expires_at,
+                    id=c["id"],
+                    label=f"consent {c['external_id']}",
+                    categories=frozenset(c["categories"]),
+                    purposes=frozenset(c["purposes"]),
+                    person_id=c["person"],
+                    from_agency_id=c["from_agency"],
+                    to_agency_id=c["to_agency"],
+                    to_class=c["to_class"],
+                    kind=c["kind"],
+                    until=c["expires_at"],
                 )
             )
+
+
+_CONSENT_NAMES = (
+    "id", "external_id", "categories", "purposes", "person", "from_agency", "to_agency",
+    "to_class", "kind", "expires_at",
+)  # fmt: skip
+_CONSENT_FIELDS = [Consent._meta.get_field(name) for name in _CONSENT_NAMES]
+_CONSENT_COLUMNS = ", ".join(f.column for f in _CONSENT_FIELDS)
+_read_consent = sql.reader(*_CONSENT_FIELDS)
+_SIGNED_AT = Consent._meta.get_field("signed_at")
 
 
 def access(user, *, now: datetime | None = None) -> Access:
@@ -193,13 +215,29 @@ def access(user, *, now: datetime | None = None) -> Access:
     agreements, partners = _agency_terms(frozenset(m.agency_id for m in memberships), now)
     grants = {}
     if any(m.role in BREAK_GLASS_ROLES for m in memberships):  # nobody else can have one
-        grants = {
-            g.person_id: g
-            for g in BreakGlass.objects.filter(user=user, opened_at__lte=now, expires_at__gt=now)
-        }
+        grants = {g.person_id: g for g in _open_grants(user, now)}
     result = Access(user, now, memberships, agreements, partners, grants)
     user._privacy_access = result
     return result
+
+
+_GRANT_FIELDS = list(BreakGlass._meta.concrete_fields)
+_GRANTS_SQL = (
+    f"SELECT {', '.join(f.column for f in _GRANT_FIELDS)} FROM {BreakGlass._meta.db_table}"
+    " WHERE user_id = %s AND opened_at <= %s AND expires_at > %s"
+)
+_read_grant = sql.reader(*_GRANT_FIELDS)
+
+
+def _open_grants(user, now: datetime) -> list[BreakGlass]:
+    """The user's break-glass openings in force (hand-written: every request of a clinician,
+    paramedic or supervisor asks, and there is almost never one)."""
+    moment = sql.param(BreakGlass._meta.get_field("opened_at"), now)
+    with sql.cursor() as cursor:
+        cursor.execute(_GRANTS_SQL, [user.pk, moment, moment])
+        rows = _read_grant(cursor.fetchall())
+    names = [f.attname for f in _GRANT_FIELDS]
+    return [BreakGlass.from_db(connection.alias, names, row) for row in rows]
 
 
 # Agreements in force and program partnerships by the viewer's agencies: documents that change
@@ -259,15 +297,42 @@ def forget(user) -> None:
 
 
 def _memberships(user) -> list[Membership]:
-    from django.db.models import prefetch_related_objects
+    """The user's memberships in id order (the first is the primary one), each with its agency,
+    left on the user as a prefetch would leave them (`user.memberships.all()` asks nothing
+    more). One hand-written query: every request of every user starts here."""
+    cache = user.__dict__.setdefault("_prefetched_objects_cache", {})
+    if "memberships" in cache:
+        return list(cache["memberships"])
+    with sql.cursor() as cursor:
+        cursor.execute(_MEMBERSHIPS_SQL, [user.pk])
+        rows = _read_membership(cursor.fetchall())
+    found = []
+    cut = len(_MEMBERSHIP_FIELDS)
+    for row in rows:
+        membership = Membership.from_db(connection.alias, _MEMBERSHIP_NAMES, row[:cut])
+        agency = Agency.from_db(connection.alias, _AGENCY_NAMES, row[cut:])
+        Membership.agency.field.set_cached_value(membership, agency)
+        Membership.user.field.set_cached_value(membership, user)
+        found.append(membership)
+    # What prefetch_related_objects leaves behind (django.db.models.query.prefetch_one_level).
+    prefetched = user.memberships.all()
+    prefetched._result_cache, prefetched._prefetch_done = found, True
+    cache["memberships"] = prefetched
+    return list(found)
 
-    prefetch_related_objects(
-        [user],
-        Prefetch(
-            "memberships", queryset=Membership.objects.select_related("agency").order_by("id")
-        ),
-    )
-    return list(user.memberships.all())
+
+_MEMBERSHIP_FIELDS = list(Membership._meta.concrete_fields)
+_AGENCY_FIELDS = list(Agency._meta.concrete_fields)
+_MEMBERSHIP_NAMES = [f.attname for f in _MEMBERSHIP_FIELDS]
+_AGENCY_NAMES = [f.attname for f in _AGENCY_FIELDS]
+_MEMBERSHIPS_SQL = (
+    f"SELECT {', '.join(f'membership.{f.column}' for f in _MEMBERSHIP_FIELDS)},"
+    f" {', '.join(f'agency.{f.column}' for f in _AGENCY_FIELDS)}"
+    f" FROM {Membership._meta.db_table} AS membership"
+    f" JOIN {Agency._meta.db_table} AS agency ON agency.id = membership.agency_id"
+    " WHERE membership.user_id = %s ORDER BY membership.id"
+)
+_read_membership = sql.reader(*_MEMBERSHIP_FIELDS, *_AGENCY_FIELDS)
 
 
 def active_consents(at: datetime):
@@ -277,18 +342,44 @@ def active_consents(at: datetime):
     )
 
 
+def _recipients(standing: Access) -> list[tuple[str, object, frozenset[int]]]:
+    """Who a consent may name to reach the viewer, as (field, value, from agencies) terms: one of
+    the viewer's agencies, a class one belongs to, or program partners (from those agencies)."""
+    terms: list[tuple[str, object, frozenset[int]]] = []
+    for m in standing.memberships:
+        terms.append(("to_agency_id", m.agency_id, frozenset()))
+        for cls, kinds in CLASS_KINDS.items():
+            if m.agency.kind in kinds:
+                terms.append(("to_class", cls, frozenset()))
+        partners = standing.partners.get(m.agency_id, frozenset()) - {m.agency_id}
+        if partners:
+            terms.append(("to_class", RecipientClass.PROGRAM_PARTNERS, partners))
+    return terms
+
+
 def recipient_q(standing: Access) -> Q:
     """Consents whose recipient is one of the viewer's agencies, or a class one belongs to."""
     q = Q(pk__in=[])
-    for m in standing.memberships:
-        q |= Q(to_agency_id=m.agency_id)
-        for cls, kinds in CLASS_KINDS.items():
-            if m.agency.kind in kinds:
-                q |= Q(to_class=cls)
-        partners = standing.partners.get(m.agency_id, frozenset()) - {m.agency_id}
-        if partners:
-            q |= Q(to_class=RecipientClass.PROGRAM_PARTNERS, from_agency_id__in=partners)
+    for name, value, partners in _recipients(standing):
+        q |= (
+            Q(**{name: value, "from_agency_id__in": sorted(partners)})
+            if partners
+            else Q(**{name: value})
+        )
     return q
+
+
+def _recipient_sql(standing: Access) -> tuple[str, list]:
+    """recipient_q as SQL over the consent table's columns."""
+    parts, params = ["1 = 0"], []
+    for name, value, partners in _recipients(standing):
+        if partners:
+            parts.append(f"({name} = %s AND from_agency_id IN ({sql.marks(partners)}))")
+            params.extend([value, *sorted(partners)])
+        else:
+            parts.append(f"{name} = %s")
+            params.append(value)
+    return " OR ".join(parts), params
 
 
 def _covers(consent: _Consent, membership: Membership, standing: Access) -> bool:

@@ -203,13 +203,16 @@ def _chunks(calls) -> Iterable[list[tuple]]:
         yield chunk
 
 
-def store_results(wanted: dict[int, tuple], at: datetime, advance=lambda n: None) -> None:
+def store_results(
+    wanted: dict[int, tuple], at: datetime, advance=lambda n: None, *, fresh: bool = False
+) -> None:
     """Store call id -> (version, decision): new results inserted, changed ones updated, an
-    unchanged one left with its triaged_at.
+    unchanged one left with its triaged_at. `fresh`: the calls have no result yet (they were
+    just created), so none is looked for.
 
-    Through the shared bulk upsert (COPY on PostgreSQL), CHUNK calls at a time: Django's
+    Through the shared bulk upsert (binary COPY on PostgreSQL), CHUNK calls at a time: Django's
     bulk_create spends ~0.1 ms a row preparing values, too slow for a 500,000-call import."""
-    writer = Upsert(TriageResult, ["call"], list(_WRITTEN))
+    writer = Upsert(TriageResult, ["call"], list(_WRITTEN), binary=True)
     adapt = writer.adapters
     stamp = adapt["triaged_at"](at)
     as_json: dict[tuple, object] = {}  # a few distinct rule lists: adapt each once
@@ -219,7 +222,7 @@ def store_results(wanted: dict[int, tuple], at: datetime, advance=lambda n: None
     with transaction.atomic():
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            existing = _stored_results(chunk)
+            existing = {} if fresh else _stored_results(chunk)
             inserts, updates = [], []
             for call_id in chunk:
                 version, decision = wanted[call_id]
@@ -234,7 +237,7 @@ def store_results(wanted: dict[int, tuple], at: datetime, advance=lambda n: None
                     continue
                 fired = as_json.get(decision.fired)
                 if fired is None:
-                    fired = as_json[decision.fired] = adapt["fired"](list(decision.fired))
+                    fired = as_json[decision.fired] = writer.constant("fired", list(decision.fired))
                 row = (call_id, version_id, decision.recommendation, fired, decision.explanation)
                 (inserts if old is None else updates).append(pick(row + (stamp,)))
             for rows, update in ((inserts, False), (updates, True)):

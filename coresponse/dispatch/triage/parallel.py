@@ -1,6 +1,8 @@
 """Deciding many calls on the machine's other core while this process does something else.
 
-    pending = decide_aside([(compiled, facts), ...])   # starts at once
+    pending = decide_aside([(compiled, facts), ...])   # starts at once; facts: a list, or
+                                                       # a function that builds it (called
+                                                       # where the deciding happens)
     ...                                                # e.g. write the calls
     decisions = pending.result()                       # one list of Decisions per group
 
@@ -18,14 +20,19 @@ from __future__ import annotations
 import multiprocessing
 import os
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from .engine import CallFacts, CompiledProtocol, Decision
 
 ASIDE_MIN_CALLS = 20_000  # below this a fork costs more than it saves
 
-Groups = Sequence[tuple[CompiledProtocol, Sequence[CallFacts]]]
+Facts = Sequence[CallFacts] | Callable[[], Sequence[CallFacts]]
+Groups = Sequence[tuple[CompiledProtocol, Facts]]
+
+
+def _facts(facts: Facts) -> Sequence[CallFacts]:
+    return facts() if callable(facts) else facts
 
 
 class Pending(Protocol):
@@ -47,11 +54,10 @@ class _Child:
         self._process = context.Process(target=_child, args=(groups, send), daemon=True)
         self._process.start()
         send.close()
-        self._sizes = [len(facts) for _, facts in groups]
 
     def result(self) -> list[list[Decision]]:
         try:
-            distinct, indices = self._receive.recv()
+            distinct, indices, sizes = self._receive.recv()
         except EOFError:
             self._process.join()
             raise RuntimeError(
@@ -61,17 +67,19 @@ class _Child:
             self._receive.close()
         self._process.join()
         out, start = [], 0
-        for size in self._sizes:
+        for size in sizes:
             out.append([distinct[i] for i in indices[start : start + size]])
             start += size
         return out
 
 
-def decide_aside(groups: Groups) -> Pending:
-    """Start deciding every group's facts with its protocol; `.result()` waits for them."""
-    calls = sum(len(facts) for _, facts in groups)
+def decide_aside(groups: Groups, calls: int | None = None) -> Pending:
+    """Start deciding every group's facts with its protocol; `.result()` waits for them.
+    `calls`: how many there are, when the facts are functions that build them."""
+    if calls is None:
+        calls = sum(len(facts) for _, facts in groups if not callable(facts))
     if calls < ASIDE_MIN_CALLS or (os.cpu_count() or 1) < 2 or not _can_fork():
-        return _Done([compiled.decide_many(facts) for compiled, facts in groups])
+        return _Done([compiled.decide_many(_facts(facts)) for compiled, facts in groups])
     return _Child(groups)
 
 
@@ -84,12 +92,15 @@ def _child(groups: Groups, send) -> None:
     position: dict[Decision, int] = {}
     distinct: list[Decision] = []
     indices = array("I")
+    sizes = []
     for compiled, facts in groups:
-        for decision in compiled.decide_many(facts):
+        start = len(indices)
+        for decision in compiled.decide_many(_facts(facts)):
             index = position.get(decision)
             if index is None:
                 index = position[decision] = len(distinct)
                 distinct.append(decision)
             indices.append(index)
-    send.send((distinct, indices))
+        sizes.append(len(indices) - start)
+    send.send((distinct, indices, sizes))
     send.close()

@@ -2,12 +2,15 @@
 by external id with their flags, every call triaged, one audit event.
 
 Triage does not wait for the write: the calls' facts are known from the checked rows, so they
-are decided on the other core (dispatch.triage.parallel) while this process writes the calls,
-and the results are stored once the calls have their ids.
+are built and decided on the other core (dispatch.triage.parallel) while this process writes
+the calls, and the results are stored once the calls have their ids (on PostgreSQL taken from
+the sequence before the write, so the results need no lookup).
 
-The calls go through the shared upsert (coresponse.bulk.Upsert: executemany on SQLite, COPY on
-PostgreSQL): a new id is inserted, a known one updated in place, so importing the same export
-twice changes nothing. Only the fields the mapping names are overwritten; a stored call keeps
+A large file is checked in two processes (reader.check), with the same report as one pass.
+
+The calls go through the shared upsert (coresponse.bulk.Upsert: executemany on SQLite, binary
+COPY on PostgreSQL): a new id is inserted, a known one updated in place, so importing the same
+export twice changes nothing. Only the fields the mapping names are overwritten; a stored call keeps
 the rest (its program unless --program is given, a caller's number the export does not carry).
 """
 
@@ -26,7 +29,14 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from coresponse.bulk import BATCH, LOOKUP_BATCH, Upsert, large_sqlite_cache, stored_ids
+from coresponse.bulk import (
+    BATCH,
+    LOOKUP_BATCH,
+    Upsert,
+    large_sqlite_cache,
+    new_ids,
+    stored_ids,
+)
 from coresponse.dispatch.models import Call
 from coresponse.dispatch.services.intake import frequent_caller_threshold
 from coresponse.dispatch.services.triage import protocols_for, store_results
@@ -142,12 +152,13 @@ def import_calls(
                 report.frequent = sum(flags)
                 report.seconds["flag"] = time.perf_counter() - started
             stored = stored_ids(Call, [values[0] for values in checked.rows])
-            pending = None
+            pending = pks = None
             if triage and checked.rows:
                 started = time.perf_counter()
                 pending = _decide(checked, flags, program, stored)
+                pks = _taken_keys(checked, stored)
                 report.seconds["triage"] = time.perf_counter() - started
-            _write(checked, flags, program, stored, report, disable)
+            _write(checked, flags, program, stored, report, disable, pks)
             record(
                 None,
                 "import",
@@ -160,7 +171,7 @@ def import_calls(
             )
             if pending is not None:
                 started = time.perf_counter()
-                report.recommendations = _store_triage(checked, pending, disable)
+                report.recommendations = _store_triage(checked, pending, disable, stored, pks)
                 report.triaged = sum(report.recommendations.values())
                 report.seconds["triage"] += time.perf_counter() - started
     finally:
@@ -169,8 +180,9 @@ def import_calls(
     return report
 
 
-def _write(checked: Checked, flags, program, stored, report: ImportReport, disable) -> None:
-    """Upsert the rows; `flags`: each row's frequent_caller, when the export has callers."""
+def _write(checked: Checked, flags, program, stored, report: ImportReport, disable, pks=None):
+    """Upsert the rows; `flags`: each row's frequent_caller, when the export has callers;
+    `pks`: each row's primary key, taken beforehand (bulk.new_ids) for the new ones."""
     started = time.perf_counter()
     fields = list(checked.fields)
     extra = []  # values after the row's own: its flag, the program
@@ -179,41 +191,56 @@ def _write(checked: Checked, flags, program, stored, report: ImportReport, disab
     if program is not None:
         fields.append("program")
         extra.append(program.pk)
-    writer = Upsert(Call, ["external_id"], [name for name in fields if name != "external_id"])
+    update = [name for name in fields if name != "external_id"]
+    # Binary COPY on PostgreSQL: the rows hold the columns' own Python types.
+    writers = {
+        True: Upsert(Call, ["external_id"], update, binary=True),  # stored rows
+        False: Upsert(Call, ["external_id"], update, binary=True, pk=pks is not None),
+    }
     # A row for the writer is the values, then the defaults of the fields the export does not
-    # carry, picked in the writer's column order by one itemgetter; the values that need
-    # adapting for the database (times, on SQLite) are adapted first.
+    # carry (then, for a new row with a key taken beforehand, its key), picked in the writer's
+    # column order by one itemgetter; the values that need adapting for the database (times,
+    # on SQLite) are adapted first.
     position = {name: index for index, name in enumerate(fields)}
-    defaults, order = [], []
-    for model_field in writer.fields:
-        if model_field.name in position:
-            order.append(position[model_field.name])
-        else:
-            order.append(len(fields) + len(defaults))
-            defaults.append(writer.adapters[model_field.name])  # the prepared default
-    pick = itemgetter(*order)
-    adapt = [(position[n], writer.adapters[n]) for n in fields if writer.adapters[n] is not None]
+    defaults = []
+    for model_field in writers[True].fields:
+        if model_field.name not in position:
+            position[model_field.name] = len(fields) + len(defaults)
+            defaults.append(writers[True].adapters[model_field.name])  # the prepared default
     tail = extra + defaults
-    ids = [values[0] for values in checked.rows]
+    key_at = len(fields) + len(defaults)  # a new row's taken key, after the defaults
+    picks = {
+        kind: itemgetter(*(key_at if f.primary_key else position[f.name] for f in w.fields))
+        for kind, w in writers.items()
+    }
+    adapt = [
+        (position[n], writers[True].adapters[n])
+        for n in fields
+        if writers[True].adapters[n] is not None
+    ]
     new, old = [], []
-    with _bar("writing", disable, len(ids)) as bar:
+    batches = {True: old, False: new}
+    with _bar("writing", disable, len(checked.rows)) as bar:
         for index, values in enumerate(checked.rows):
             row = values + [flags[index]] + tail if flags is not None else values + tail
             for at, adapter in adapt:
                 if row[at] is not None:
                     row[at] = adapter(row[at])
-            batch = old if values[0] in stored else new
-            batch.append(pick(row))
+            is_stored = values[0] in stored
+            if pks is not None and not is_stored:
+                row.append(pks[index])
+            batch = batches[is_stored]
+            batch.append(picks[is_stored](row))
             if len(batch) == BATCH:
-                writer.execute(batch, update=batch is old)
+                writers[is_stored].execute(batch, update=is_stored)
                 bar.update(len(batch))
                 batch.clear()
-        for batch, update in ((new, False), (old, True)):
+        for is_stored, batch in batches.items():
             if batch:
-                writer.execute(batch, update=update)
+                writers[is_stored].execute(batch, update=is_stored)
                 bar.update(len(batch))
-    report.imported = len(ids)
-    report.created = len(ids) - len(stored)
+    report.imported = len(checked.rows)
+    report.created = len(checked.rows) - len(stored)
     report.seconds["write"] = time.perf_counter() - started
 
 
@@ -294,28 +321,44 @@ def _decide(checked: Checked, flags, program, stored: dict[str, int]):
     flagged, unflagged = frozenset({"frequent_caller"}), frozenset()
     ct, rt, sc = at["call_type"], at["received_at"], at["source"]
     pr, nr = at.get("priority"), at.get("narrative")
-    groups: dict[int | None, tuple[list[int], list[CallFacts]]] = {}
-    for index, values in enumerate(checked.rows):
-        old = kept.get(values[0], blank)
-        frequent = flags[index] if flags is not None else old["frequent_caller"]
-        program_id = program.pk if program is not None else old["program"]
-        indices, facts = groups.setdefault(program_id, ([], []))
-        indices.append(index)
-        facts.append(
-            CallFacts(
-                values[ct],
-                values[pr] if pr is not None else old["priority"],
-                (values[nr] if nr is not None else old["narrative"]) or "",
-                values[rt],
-                values[sc],
-                flagged if frequent else unflagged,
-            )
-        )
+    rows = checked.rows
+    groups: dict[int | None, list[int]] = {}
+    if program is not None or not kept:  # one program for every row
+        groups[program.pk if program is not None else None] = list(range(len(rows)))
+    else:
+        for index, values in enumerate(rows):
+            groups.setdefault(kept.get(values[0], blank)["program"], []).append(index)
+
+    def facts_of(indices: list[int]):
+        """The rows' facts: built where they are decided (the other core, for many)."""
+
+        def build() -> list[CallFacts]:
+            facts = []
+            append = facts.append
+            for index in indices:
+                values = rows[index]
+                old = kept.get(values[0], blank) if kept else blank
+                frequent = flags[index] if flags is not None else old["frequent_caller"]
+                append(
+                    CallFacts(
+                        values[ct],
+                        values[pr] if pr is not None else old["priority"],
+                        (values[nr] if nr is not None else old["narrative"]) or "",
+                        values[rt],
+                        values[sc],
+                        flagged if frequent else unflagged,
+                    )
+                )
+            return facts
+
+        return build
+
     chosen = protocols_for(groups)
     versions = [chosen[program_id][0] for program_id in groups]
-    rows = [indices for indices, _ in groups.values()]
-    pending = decide_aside([(chosen[pid][1], facts) for pid, (_, facts) in groups.items()])
-    return versions, rows, pending
+    pending = decide_aside(
+        [(chosen[pid][1], facts_of(indices)) for pid, indices in groups.items()], len(rows)
+    )
+    return versions, list(groups.values()), pending
 
 
 def _stored_facts(checked: Checked, stored: dict[str, int], names: list[str]) -> dict:
@@ -332,17 +375,33 @@ def _stored_facts(checked: Checked, stored: dict[str, int], names: list[str]) ->
     return kept
 
 
-def _store_triage(checked: Checked, decided, disable) -> dict[str, int]:
-    """Store the decisions as the calls' triage results; the recommendations counted."""
+def _taken_keys(checked: Checked, stored: dict[str, int]) -> list[int] | None:
+    """Each row's primary key, the new rows' taken from the table's sequence (PostgreSQL), so
+    their triage results are written without looking the calls up; None on SQLite."""
+    taken = new_ids(Call, len(checked.rows) - len(stored))
+    if taken is None:
+        return None
+    fresh = iter(taken)
+    return [stored.get(values[0]) or next(fresh) for values in checked.rows]
+
+
+def _store_triage(checked: Checked, decided, disable, stored, pks) -> dict[str, int]:
+    """Store the decisions as the calls' triage results; the recommendations counted. A new
+    call has no result yet: its result is inserted without asking for an old one."""
     versions, rows, pending = decided
-    pks = stored_ids(Call, [values[0] for values in checked.rows])
-    results, counts = {}, Counter()
+    if pks is None:
+        found = stored_ids(Call, [values[0] for values in checked.rows])
+        pks = [found[values[0]] for values in checked.rows]
+    fresh, again, counts = {}, {}, Counter()
     for version, indices, decisions in zip(versions, rows, pending.result(), strict=True):
         for index, decision in zip(indices, decisions, strict=True):
-            results[pks[checked.rows[index][0]]] = (version, decision)
+            results = again if checked.rows[index][0] in stored else fresh
+            results[pks[index]] = (version, decision)
             counts[decision.recommendation] += 1
-    with _bar("triaging", disable, len(results)) as bar:
-        store_results(results, timezone.now(), advance=bar.update)
+    at = timezone.now()
+    with _bar("triaging", disable, len(fresh) + len(again)) as bar:
+        store_results(again, at, advance=bar.update)
+        store_results(fresh, at, advance=bar.update, fresh=True)
     return dict(counts)
 
 

@@ -106,6 +106,45 @@ def test_an_officer_finds_the_person_despite_a_nickname_and_swapped_date(county)
     assert any("Co-responder MOU" in reason for reason in alert.shown_because)
 
 
+def test_the_alert_reads_dates_and_safety_notes_as_stored(county):
+    """The hot path's hand-written SQL reads back what the ORM would: aware datetimes, dates,
+    and the responder-safety window (a weapon 20 days ago counts, an injury 400 days ago not)."""
+    mou(county)
+    robert = county["robert"]
+    weapon = Encounter.objects.get(external_id="e-1")
+    Encounter.objects.create(
+        external_id="e-2", person=robert, program=weapon.program, kind=EncounterKind.CRISIS,
+        on_scene_at=timezone.now() - timedelta(days=400), injuries=True,
+    )  # fmt: skip
+    alert = lookup(county["officer"], first_name="Robert", last_name="Smith", dob=robert.dob)
+    assert alert.prior_crisis_contacts == 2
+    assert alert.last_crisis_contact == weapon.on_scene_at  # aware, to the microsecond
+    assert alert.dob == date(1974, 3, 2)
+    assert alert.responder_safety == [
+        "A weapon was present at 1 crisis contact in the last 12 months "
+        f"(last {timezone.localtime(weapon.on_scene_at):%b %-d, %Y})."
+    ]
+
+
+def test_a_lookup_is_a_dozen_statements(county, django_assert_max_num_queries):
+    """Matching, cluster, records, consents, the care view, the audit write: each one round
+    trip (the audit's lock, head and entry three), none per record of the human."""
+    mou(county)
+    for n in range(3, 8):  # a bigger human: more records must not mean more statements
+        extra = create_person(
+            external_id=f"ems-{n}", agency=county["clinic"], first_name="Robert",
+            last_name="Smith", dob=date(1974, 3, 2),
+        )  # fmt: skip
+        IdentityLink.objects.create(
+            person_a=county["robert"], person_b=extra, score=0.99, status=LinkStatus.AUTO
+        )
+    lookup(county["officer"], last_name="Smith", dob=date(1974, 3, 2))  # caches: model, terms
+    officer = fresh(county["officer"])
+    with django_assert_max_num_queries(13):
+        alert = lookup(officer, last_name="Smith", dob=date(1974, 3, 2))
+    assert alert.found and alert.records == 7
+
+
 def test_without_agreement_or_consent_the_answer_is_the_same_as_for_nobody(county):
     held_back = lookup(
         county["medic"], first_name="Robert", last_name="Smith", dob=date(1974, 3, 2)

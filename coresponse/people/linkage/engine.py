@@ -46,6 +46,7 @@ class Pair:
     id_r: int
     probability: float
     match_weight: float
+    levels: tuple[int, ...] = ()  # per comparison of the model, the level (0: a value missing)
 
 
 @dataclass
@@ -64,7 +65,9 @@ class Summary:
         }
 
 
-def _settings(parameters: dict, *, trained: bool, link_type: str = "dedupe_only"):
+def _settings(
+    parameters: dict, *, trained: bool, link_type: str = "dedupe_only", levels: bool = False
+):
     from splink import SettingsCreator
 
     comparisons = [
@@ -78,7 +81,8 @@ def _settings(parameters: dict, *, trained: bool, link_type: str = "dedupe_only"
         comparisons=comparisons,
         blocking_rules_to_generate_predictions=[_rule(rule) for rule in parameters["blocking"]],
         probability_two_random_records_match=parameters["prior"],
-        retain_matching_columns=False,
+        # Splink keeps the comparison vectors (gamma_<name>) only with the matching columns.
+        retain_matching_columns=levels,
         retain_intermediate_calculation_columns=False,
     )
 
@@ -114,7 +118,7 @@ def _training_rules(columns: set[str]) -> list[tuple[str, ...]]:
 
 
 def train(
-    records: list[dict],
+    records: list[dict] | object,  # or a to_arrow table (dedupe only)
     backend: str | None = None,
     u_pairs: float | None = None,
     link_type: str = "dedupe_only",
@@ -194,7 +198,8 @@ def _from_splink(trained: dict, start: dict) -> dict:
     )
 
 
-def _register(api, records: list[dict], link_type: str):
+def _register(api, records, link_type: str):
+    """Hand the records (dicts, or to_arrow's table of them to deduplicate) to the backend."""
     if link_type == "dedupe_only":
         groups = {"records": records}
     else:
@@ -203,7 +208,7 @@ def _register(api, records: list[dict], link_type: str):
             groups.setdefault(row["source"], []).append(row)
     tables = []
     for name, rows in groups.items():
-        table = to_arrow(rows)
+        table = rows if hasattr(rows, "num_rows") else to_arrow(rows)
         if backends.kind(api) == "spark":
             table = api.spark.createDataFrame(table.to_pandas())
         tables.append(api.register(table, dataset_display_name=f"source_{name}"))
@@ -211,14 +216,15 @@ def _register(api, records: list[dict], link_type: str):
 
 
 def predict(
-    records: list[dict],
+    records: list[dict] | object,  # or a to_arrow table (dedupe only)
     model: Model,
     backend: str | None = None,
     threshold: float | None = None,
     link_type: str = "dedupe_only",
 ) -> Iterator[Pair]:
     """Every candidate pair of `records` scoring at least `threshold` (the model's review
-    threshold by default), smaller id first."""
+    threshold by default), smaller id first, with the level of each comparison (what the
+    model's evidence is made from, Model.evidence, without comparing the records again)."""
     from splink import Linker
 
     threshold = model.review_threshold if threshold is None else threshold
@@ -226,11 +232,18 @@ def predict(
         table = _register(api, records, link_type)
         linker = Linker(
             table,
-            _settings(model.parameters, trained=True, link_type=link_type),
+            _settings(model.parameters, trained=True, link_type=link_type, levels=True),
             log_level=LOG_LEVEL,
         )
         predictions = linker.inference.predict(threshold_match_probability=threshold)
-        columns = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
+        gammas = [f"gamma_{name}" for name in model.comparison_names]
+        columns = ["unique_id_l", "unique_id_r", "match_probability", "match_weight", *gammas]
+        # Splink numbers a comparison's levels from the else level (0) up, the null level -1;
+        # ours count from the null level (0) down to the else level (n - 1).
+        tops = [len(comparison.levels) - 1 for comparison, _ in model.comparisons]
         for row in backends.rows(api, predictions, columns):
             a, b = int(row[0]), int(row[1])
-            yield Pair(min(a, b), max(a, b), float(row[2]), float(row[3]))
+            levels = tuple(
+                0 if gamma < 0 else top - gamma for gamma, top in zip(row[4:], tops, strict=True)
+            )
+            yield Pair(min(a, b), max(a, b), float(row[2]), float(row[3]), levels)

@@ -152,10 +152,13 @@ class Model:
         return [comparison.name for comparison, _ in self.comparisons]
 
     def score(self, left: dict, right: dict) -> Scored:
+        return self.scored(tuple(c.level(left, right) for c, _ in self.comparisons))
+
+    def scored(self, levels: tuple[int, ...]) -> Scored:
+        """The score of a pair whose comparisons fell in these levels (one per comparison)."""
         total = self.prior_weight
         evidence = []
-        for comparison, weights in self.comparisons:
-            index = comparison.level(left, right)
+        for (comparison, weights), index in zip(self.comparisons, levels, strict=True):
             weight = weights[index]
             total += weight
             evidence.append(

@@ -6,7 +6,6 @@ value is None (SQL NULL), so "both blank" is never taken for agreement.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from functools import lru_cache
 
 from coresponse.people import normalize
@@ -158,8 +157,10 @@ def person_records(persons) -> list[dict]:
     return [person_record(values) for values in rows]
 
 
-def present_columns(records: Iterable[dict]) -> set[str]:
-    """The columns with a value in at least one record."""
+def present_columns(records) -> set[str]:
+    """The columns with a value in at least one record (dicts, or a table of to_arrow's)."""
+    if hasattr(records, "num_rows"):
+        return {c for c in COLUMNS if records.column(c).null_count < records.num_rows}
     present: set[str] = set()
     remaining = set(COLUMNS)
     for row in records:
@@ -173,7 +174,8 @@ def present_columns(records: Iterable[dict]) -> set[str]:
 
 
 def to_arrow(records: list[dict]):
-    """The records as a pyarrow Table with a fixed schema (Splink's input)."""
+    """The records as a pyarrow Table with a fixed schema (Splink's input). A batch run builds
+    it once and hands it to both training and prediction."""
     import pyarrow as pa
 
     types = {

@@ -48,6 +48,10 @@ def test_python_scores_every_pair_as_splink_does(febrl4_sample):
     for pair in pairs:
         scored = model.score(by_id[pair.id_l], by_id[pair.id_r])
         assert math.isclose(scored.match_weight, pair.match_weight, abs_tol=1e-6), pair
+        # The levels Splink reports are the ones Python finds: the batch stores its evidence
+        # from them without comparing the records again.
+        assert tuple(e.level for e in scored.evidence) == pair.levels, pair
+        assert model.scored(pair.levels) == scored
 
 
 def test_trained_parameters_are_probabilities_that_sum_to_one(febrl4_sample):

@@ -157,3 +157,40 @@ def test_the_retention_is_never_under_a_year(settings):
     from coresponse.privacy.services import retention_days
 
     assert retention_days() == 365
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite's in-memory test database refuses concurrent writers instead of queueing them"
+    " (a file database queues them: every transaction takes the write lock at its start)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_one_chain():
+    """Writers in several threads (a server's workers, each with its own connection) append in
+    turn: no two entries name the same previous hash, the chain verifies. On PostgreSQL a row
+    lock on the head alone let a waiting writer seal its entry to the head it had already read
+    (a fork); the advisory lock is taken before the head is read."""
+    import threading
+
+    from django.db import connections
+
+    failures = []
+
+    def write(n: int) -> None:
+        try:
+            for i in range(15):
+                record(None, "read", "person", f"{n}-{i}", person_ids=[n, 100 + i])
+        except Exception as error:  # reported below: a thread's exception would vanish
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    previous = list(AuditEvent.objects.values_list("previous_hash", flat=True))
+    assert len(previous) == 90 and len(set(previous)) == 90
+    assert verify_chain() == []
