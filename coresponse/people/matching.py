@@ -23,7 +23,6 @@ from datetime import date
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Q
 
 from coresponse import sql
 from coresponse.people import normalize
@@ -74,29 +73,30 @@ def forget_model() -> None:
         _shared.pop("model", None)
 
 
-def key_queries(wanted: dict) -> list[Q]:
-    """One indexed condition per blocking rule the given values allow."""
-    last, firsts = wanted.get("last_key"), wanted.get("first_keys") or set()
+def key_queries(wanted: dict) -> list[dict]:
+    """One indexed condition per blocking rule the given values allow: {column: value} (a list
+    value: any of them), every column required."""
+    last, firsts = wanted.get("last_key"), sorted(wanted.get("first_keys") or ())
     dob, phone, address = wanted.get("dob_key"), wanted.get("phone_key"), wanted.get("address_key")
     queries = []
     if last and firsts:
-        queries.append(Q(last_key=last, first_key__in=sorted(firsts)))
+        queries.append({"last_key": last, "first_key": firsts})
     if dob and last:
-        queries.append(Q(dob_key=dob, last_key=last))
+        queries.append({"dob_key": dob, "last_key": last})
     if dob and firsts:
-        queries.append(Q(dob_key=dob, first_key__in=sorted(firsts)))
+        queries.append({"dob_key": dob, "first_key": firsts})
     if phone:
-        queries.append(Q(phone_key=phone))
+        queries.append({"phone_key": phone})
     if address:
-        queries.append(Q(address_key=address))
+        queries.append({"address_key": address})
     swapped_first, swapped_last = wanted.get("swap_first_key"), wanted.get("swap_last_key")
     if swapped_first and swapped_last:  # first and last name the other way round
-        queries.append(Q(first_key=swapped_first, last_key=swapped_last))
+        queries.append({"first_key": swapped_first, "last_key": swapped_last})
     # Everyone born that day (or on its swap): alone, or with a house number or postcode (the
     # batch pairs a birth date with either; Person indexes neither, and a birth date is shared
     # by a few dozen records of a million, so the date's records cover both rules).
     if dob and (not queries or wanted.get("house") or wanted.get("postcode")):
-        queries.append(Q(dob_key=dob))
+        queries.append({"dob_key": dob})
     return queries
 
 
@@ -113,6 +113,22 @@ def lookup_keys(first_name="", last_name="", dob=None, phone="", address="") -> 
         "postcode": parts.postcode,
         "swap_first_key": normalize.first_key(normalize.last_name_part(last_name)),
         "swap_last_key": normalize.phonetic(normalize.first_name(first_name)),
+    }
+
+
+def record_keys(linkage_record: dict) -> dict:
+    """What lookup_keys gives, for a stored record's linkage record (the incremental linker)."""
+    first = linkage_record["first_key"]
+    return {
+        "first_keys": {first} if first else set(),
+        "last_key": linkage_record["last_key"],
+        "dob_key": linkage_record["dob_key"],
+        "phone_key": linkage_record["phone"],
+        "address_key": linkage_record["address_key"],
+        "house": linkage_record["house"],
+        "postcode": linkage_record["postcode"],
+        "swap_first_key": linkage_record["swap_first_key"],
+        "swap_last_key": linkage_record["swap_last_key"],
     }
 
 
@@ -162,24 +178,17 @@ _SCORED_AT = [(name, _NAMES.index(name)) for name in PERSON_FIELDS]  # what the 
 _ID_AT = _NAMES.index("id")
 
 
-def _where(query: Q) -> tuple[str, list]:
-    """A blocking condition of key_queries (equal, or in a list, on Person's columns, all of
-    them required) as SQL."""
-    if query.connector != Q.AND or query.negated:
-        raise ValueError(f"not a blocking condition: {query}")
+def _where(query: dict) -> tuple[str, list]:
+    """A condition of key_queries as SQL on Person's columns."""
     parts, params = [], []
-    for lookup, value in query.children:
-        name, _, operator = lookup.partition("__")
+    for name, value in query.items():
         column = connection.ops.quote_name(Person._meta.get_field(name).column)
-        if operator == "in":
-            values = list(value)
-            parts.append(f"{column} IN ({sql.marks(values)})")
-            params.extend(values)
-        elif not operator:
+        if isinstance(value, list):
+            parts.append(f"{column} IN ({sql.marks(value)})")
+            params.extend(value)
+        else:
             parts.append(f"{column} = %s")
             params.append(value)
-        else:
-            raise ValueError(f"not a blocking condition: {lookup}")
     return " AND ".join(parts), params
 
 

@@ -412,17 +412,7 @@ def link_records(person_ids: Iterable[int], saved_at: str | None = None) -> Writ
         chunk = Person.objects.filter(id__in=ids[start : start + LOOKUP_BATCH])
         for values in chunk.values(*PERSON_FIELDS):
             left = person_record(values)
-            wanted = {
-                "first_keys": {left["first_key"]} if left["first_key"] else set(),
-                "last_key": left["last_key"],
-                "dob_key": left["dob_key"],
-                "phone_key": left["phone"],
-                "address_key": left["address_key"],
-                "house": left["house"],
-                "postcode": left["postcode"],
-                "swap_first_key": left["swap_first_key"],
-                "swap_last_key": left["swap_last_key"],
-            }
+            wanted = matching.record_keys(left)
             for person in matching.candidates(
                 wanted, per_key=INCREMENTAL_CANDIDATES, exclude=[values["id"]]
             ):
