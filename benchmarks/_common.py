@@ -19,11 +19,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def prepare_database(scratch: Path):
+def prepare_database(scratch: Path, keep: str = ""):
     """Point Django at a fresh database; returns a function that throws it away.
 
     Without DATABASE_URL: a new SQLite file in `scratch`. With a PostgreSQL DATABASE_URL: a new
-    database on that server, dropped afterwards. Any other URL is used as given."""
+    database on that server, dropped afterwards, or with `keep` the database of that name,
+    created if missing and left in place for the next run (a load of many minutes). Any other
+    URL is used as given."""
     url = os.environ.get("DATABASE_URL", "")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coresponse.settings")
     if not url:
@@ -34,11 +36,15 @@ def prepare_database(scratch: Path):
     import psycopg
 
     parts = urlsplit(url)
-    name = f"coresponse_bench_{os.getpid()}"
+    name = keep or f"coresponse_bench_{os.getpid()}"
     admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
+        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if not found.fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
+    if keep:
+        return lambda: None
 
     def drop() -> None:
         from django.db import connections

@@ -26,12 +26,19 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
+
+
+def _db():
+    """The default connection itself: each attribute read through `django.db.connection` looks
+    the connection up again in a context-local store, dozens of times on one alert."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 @contextlib.contextmanager
 def cursor() -> Iterator:
     """A cursor for hand-written SQL (placeholders %s): prepared statements on PostgreSQL."""
+    connection = _db()
     if connection.vendor != "postgresql":
         with connection.cursor() as plain:
             yield plain
@@ -68,7 +75,7 @@ def _prepared_cursor():
     return found
 
 
-def _converters(fields) -> list[tuple[int, list]]:
+def _converters(fields, connection) -> list[tuple[int, list]]:
     """(position, [(convert, col), ...]) of the fields the ORM converts on this database."""
     out = []
     for at, field in enumerate(fields):
@@ -87,10 +94,10 @@ def reader(*fields) -> Callable[[Iterable[Sequence]], list[list]]:
     by_vendor: dict[str, list[tuple[int, list]]] = {}
 
     def read(rows: Iterable[Sequence]) -> list[list]:
-        vendor = connection.vendor
-        plan = by_vendor.get(vendor)
+        connection = _db()
+        plan = by_vendor.get(connection.vendor)
         if plan is None:
-            plan = by_vendor[vendor] = _converters(fields)
+            plan = by_vendor[connection.vendor] = _converters(fields, connection)
         out = []
         for row in rows:
             values = list(row)
@@ -115,4 +122,4 @@ def marks(values: Sequence) -> str:
 
 def param(field, value):
     """`value` as the ORM sends it for `field` (a datetime as SQLite's text, JSON as text)."""
-    return field.get_db_prep_save(value, connection)
+    return field.get_db_prep_save(value, _db())

@@ -19,8 +19,9 @@ case "${1:-}" in
     [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$DATA"
     as_pg "$BIN/initdb" -D "$DATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
     # Durability settings are off: this server holds only test data and is thrown away.
+    # CORESPONSE_PG_SHARED_BUFFERS sizes its buffer cache (PostgreSQL's default: 128MB).
     as_pg "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -o \
-      "-p $PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+      "-p $PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=${CORESPONSE_PG_SHARED_BUFFERS:-128MB}" \
       start >/dev/null
     echo "postgres://postgres@127.0.0.1:$PORT/coresponse"
     ;;

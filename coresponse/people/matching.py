@@ -5,11 +5,12 @@
        month swapped", "nickname of the same name", "last name one typing slip apart")), ...]
 
 Tolerates typing slips, nicknames, a swapped day and month and missing fields. Candidates come
-from the blocking keys indexed on Person (people.normalize: phonetic codes of the names with
+from the blocking keys stored on Person (people.normalize: phonetic codes of the names with
 nicknames resolved, the birth date with day and month sorted, the phone's digits, house number
-and postcode), one round trip of small indexed selects; each candidate is then scored with the
-newest linkage model (the same Fellegi-Sunter weights the batch linker estimated; the declared
-defaults before any `coresponse link` run), in Python.
+and postcode, the street), combined as the batch linker's blocking rules combine them, in one
+round trip of small indexed selects; each candidate is then scored with the newest linkage
+model (the same Fellegi-Sunter weights the batch linker estimated; the declared defaults before
+any `coresponse link` run), in Python.
 
 This is the people layer: records are returned whatever the caller may see. Callers above the
 privacy layer must pass the results through its selectors before showing anything.
@@ -26,8 +27,8 @@ from django.db import connection
 
 from coresponse import sql
 from coresponse.people import normalize
-from coresponse.people.linkage.model import Model, Scored, default_parameters
-from coresponse.people.linkage.records import PERSON_FIELDS, person_record, record
+from coresponse.people.linkage.model import Model, Scored, default_parameters, probability
+from coresponse.people.linkage.records import part, record
 from coresponse.people.models import LinkModel, Person
 
 CANDIDATES_PER_KEY = 200  # at most this many records per blocking key (a very common name)
@@ -73,31 +74,47 @@ def forget_model() -> None:
         _shared.pop("model", None)
 
 
-def key_queries(wanted: dict) -> list[dict]:
-    """One indexed condition per blocking rule the given values allow: {column: value} (a list
-    value: any of them), every column required."""
+def key_queries(wanted: dict) -> list[list[dict]]:
+    """The conditions of the records that may be `wanted` (lookup_keys): one query per blocking
+    rule of the batch linker (linkage.comparisons.BLOCKING_RULES) the given values allow, each
+    a list of clauses that must all hold, a clause {column: value} holding when any of its
+    columns has its value (a list value: any of them).
+
+    Every query starts with an indexed key, and Person's indexes hold most of the columns the
+    other clauses check. So a record saved later finds every record the batch would have
+    compared it with, and at a million records a common name brings its namesakes born that
+    year, on that day, or on that street, not all of them."""
     last, firsts = wanted.get("last_key"), sorted(wanted.get("first_keys") or ())
     dob, phone, address = wanted.get("dob_key"), wanted.get("phone_key"), wanted.get("address_key")
+    street, house, postcode = wanted.get("street"), wanted.get("house"), wanted.get("postcode")
+    names = _given({"last_key": last, "first_key": firsts})  # either name code
     queries = []
-    if last and firsts:
-        queries.append({"last_key": last, "first_key": firsts})
-    if dob and last:
-        queries.append({"dob_key": dob, "last_key": last})
-    if dob and firsts:
-        queries.append({"dob_key": dob, "first_key": firsts})
+    if last and firsts:  # both names, with the year, the day and month, or the street
+        near = _given({"dob_year": dob[:4] if dob else "", "dob_days": dob[4:] if dob else "",
+                       "street_key": street})  # fmt: skip
+        queries.append([{"last_key": last}, {"first_key": firsts}, *([near] if near else [])])
+    if dob and names:
+        queries.append([{"dob_key": dob}, names])
+    # A phone or an address is shared by a household or a shelter: with either name, unless the
+    # caller gave no name at all. A shelter's address is shared by thousands of records: it is
+    # indexed with each name code, one query each.
     if phone:
-        queries.append({"phone_key": phone})
-    if address:
-        queries.append({"address_key": address})
+        queries.append([{"phone_key": phone}, *([names] if names else [])])
+    if address and names:
+        queries.extend([{"address_key": address}, {name: value}] for name, value in names.items())
+    elif address:
+        queries.append([{"address_key": address}])
     swapped_first, swapped_last = wanted.get("swap_first_key"), wanted.get("swap_last_key")
     if swapped_first and swapped_last:  # first and last name the other way round
-        queries.append({"first_key": swapped_first, "last_key": swapped_last})
-    # Everyone born that day (or on its swap): alone, or with a house number or postcode (the
-    # batch pairs a birth date with either; Person indexes neither, and a birth date is shared
-    # by a few dozen records of a million, so the date's records cover both rules).
-    if dob and (not queries or wanted.get("house") or wanted.get("postcode")):
-        queries.append({"dob_key": dob})
+        queries.append([{"last_key": swapped_last}, {"first_key": swapped_first}])
+    place = _given({"house_key": house, "postcode_key": postcode})
+    if dob and (place or not queries):  # both names slipped: the birth date with the address
+        queries.append([{"dob_key": dob}, *([place] if place else [])])
     return queries
+
+
+def _given(clause: dict) -> dict:
+    return {column: value for column, value in clause.items() if value}
 
 
 def lookup_keys(first_name="", last_name="", dob=None, phone="", address="") -> dict:
@@ -109,6 +126,7 @@ def lookup_keys(first_name="", last_name="", dob=None, phone="", address="") -> 
         "dob_key": normalize.dob_key(dob),
         "phone_key": normalize.phone_key(phone),
         "address_key": normalize.address_key(parts),
+        "street": parts.street[: normalize.STREET_KEY_LENGTH],
         "house": parts.house,
         "postcode": parts.postcode,
         "swap_first_key": normalize.first_key(normalize.last_name_part(last_name)),
@@ -125,6 +143,7 @@ def record_keys(linkage_record: dict) -> dict:
         "dob_key": linkage_record["dob_key"],
         "phone_key": linkage_record["phone"],
         "address_key": linkage_record["address_key"],
+        "street": (linkage_record["street"] or "")[: normalize.STREET_KEY_LENGTH],
         "house": linkage_record["house"],
         "postcode": linkage_record["postcode"],
         "swap_first_key": linkage_record["swap_first_key"],
@@ -174,22 +193,79 @@ _FIELDS = list(Person._meta.concrete_fields)
 _NAMES = [f.attname for f in _FIELDS]
 _COLUMNS = ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS)
 _read = sql.reader(*_FIELDS)
-_SCORED_AT = [(name, _NAMES.index(name)) for name in PERSON_FIELDS]  # what the model compares
 _ID_AT = _NAMES.index("id")
 
 
-def _where(query: dict) -> tuple[str, list]:
-    """A condition of key_queries as SQL on Person's columns."""
-    parts, params = [], []
-    for name, value in query.items():
-        column = connection.ops.quote_name(Person._meta.get_field(name).column)
-        if isinstance(value, list):
-            parts.append(f"{column} IN ({sql.marks(value)})")
-            params.extend(value)
-        else:
-            parts.append(f"{column} = %s")
-            params.append(value)
-    return " AND ".join(parts), params
+def _comparer(model: Model, query: dict):
+    """Two functions: compare(row) -> (the match weight of query and the row's record, what
+    each group of comparisons gave), and levels(given) -> the comparisons' levels.
+
+    A comparison reads only its `inputs` of a record, so records alike in them (namesakes, one
+    address) share its level: each group of comparisons is worked out once per distinct value of
+    what it reads. A comparison the query gives nothing to compare is at its null level (weight
+    0) for every record."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for at, (comparison, _) in enumerate(model.comparisons):
+        if not comparison.null(query, query):
+            groups.setdefault(comparison.inputs, []).append(at)
+    plan = []
+    for inputs, positions in groups.items():
+        read = tuple(name for name in inputs if name in _NAMES)  # a Person has no identifier
+        plan.append((read, [_NAMES.index(name) for name in read], positions, {}))
+
+    def compare(row) -> tuple[float, list]:
+        weight, given = model.prior_weight, []
+        for read, at, positions, seen in plan:
+            alike = tuple(row[i] for i in at)
+            found = seen.get(alike)
+            if found is None:
+                stored = part(read, alike)
+                levels = [model.comparisons[p][0].level(query, stored) for p in positions]
+                found = seen[alike] = (
+                    levels,
+                    sum(
+                        model.comparisons[p][1][lv] for p, lv in zip(positions, levels, strict=True)
+                    ),
+                )
+            weight += found[1]
+            given.append(found[0])
+        return weight, given
+
+    def levels(given: list) -> tuple[int, ...]:
+        out = [0] * len(model.comparisons)
+        for (_, _, positions, _), found in zip(plan, given, strict=True):
+            for position, level in zip(positions, found, strict=True):
+                out[position] = level
+        return tuple(out)
+
+    return compare, levels
+
+
+# The SQL of each column of key_queries (two of them are parts of a stored key).
+_SQL_OF = {
+    **{f.name: connection.ops.quote_name(f.column) for f in _FIELDS},
+    "dob_year": "substr(dob_key, 1, 4)",
+    "dob_days": "substr(dob_key, 5, 4)",
+}
+
+
+def _where(query: list[dict]) -> tuple[str, list]:
+    """A query of key_queries as SQL on Person's columns."""
+    clauses, params = [], []
+    for clause in query:
+        alternatives = []
+        for name, value in clause.items():
+            column = _SQL_OF[name]
+            if isinstance(value, list):
+                alternatives.append(f"{column} IN ({sql.marks(value)})")
+                params.extend(value)
+            else:
+                alternatives.append(f"{column} = %s")
+                params.append(value)
+        clauses.append(
+            alternatives[0] if len(alternatives) == 1 else f"({' OR '.join(alternatives)})"
+        )
+    return " AND ".join(clauses), params
 
 
 def find(
@@ -237,12 +313,15 @@ def find_scored(
     query = record(
         0, "", first_name=first_name, last_name=last_name, dob=dob, phone=phone, address=address
     )
-    scored = []
+    compare, levels = _comparer(model, query)
+    ranked = []
     for row in found:
-        result = model.score(query, person_record({name: row[at] for name, at in _SCORED_AT}))
-        if result.probability >= min_score:
-            scored.append((row, result))
-    scored.sort(key=lambda item: (-item[1].probability, item[0][_ID_AT]))
+        weight, given = compare(row)
+        chance = probability(weight)
+        if chance >= min_score:
+            ranked.append((-chance, row[_ID_AT], row, given))
+    ranked.sort(key=lambda item: item[:2])
     return [
-        (Person.from_db(connection.alias, _NAMES, row), result) for row, result in scored[:limit]
+        (Person.from_db(connection.alias, _NAMES, row), model.scored(levels(given)))
+        for _, _, row, given in ranked[:limit]
     ]

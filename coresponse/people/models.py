@@ -50,15 +50,31 @@ class Person(models.Model):
     dob_key = models.CharField(max_length=8, blank=True, default="", editable=False)
     phone_key = models.CharField(max_length=16, blank=True, default="", editable=False)
     address_key = models.CharField(max_length=24, blank=True, default="", editable=False)
+    # Conditions on the records an indexed key found (people.matching.key_queries).
+    street_key = models.CharField(max_length=100, blank=True, default="", editable=False)
+    house_key = models.CharField(max_length=16, blank=True, default="", editable=False)
+    postcode_key = models.CharField(max_length=16, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name"]
         indexes = [
             models.Index(fields=["agency", "last_name", "first_name"]),
-            models.Index(fields=["last_key", "first_key"], name="person_name_keys"),
-            models.Index(fields=["dob_key"], name="person_dob_key"),
-            models.Index(fields=["phone_key"], name="person_phone_key"),
-            models.Index(fields=["address_key"], name="person_address_key"),
+            # Each blocking key leads an index; the columns after it are what a lookup checks
+            # of the records the key finds (people.matching.key_queries), so that those checks
+            # read the index alone. A shelter's address is shared by thousands: one index per
+            # name code after it.
+            models.Index(
+                fields=["last_key", "first_key", "dob_key", "street_key", "id"],
+                name="person_names_born_street",
+            ),
+            models.Index(
+                fields=["dob_key", "last_key", "first_key", "id"], name="person_born_names"
+            ),
+            models.Index(
+                fields=["phone_key", "last_key", "first_key", "id"], name="person_phone_names"
+            ),
+            models.Index(fields=["address_key", "last_key"], name="person_address_last_key"),
+            models.Index(fields=["address_key", "first_key"], name="person_address_first_key"),
         ]
 
     def __str__(self) -> str:

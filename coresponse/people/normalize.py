@@ -257,21 +257,29 @@ _dob_key = lru_cache(maxsize=65_536)(dob_key)
 
 
 @lru_cache(maxsize=262_144)
-def _address_key(text) -> str:
-    return address_key(address(text))
+def _address_keys(text) -> tuple[str, str, str, str]:
+    parts = address(text)
+    return address_key(parts), parts.street[:STREET_KEY_LENGTH], parts.house[:16], parts.postcode
+
+
+STREET_KEY_LENGTH = 100  # a longer street name is stored cut: equal cut keys still pair it
 
 
 def person_keys(first, last, dob: date | None, phone, street_address) -> tuple[str, ...]:
-    """(first_key, last_key, dob_key, phone_key, address_key): the indexed blocking keys of a
-    Person, in the order of KEY_FIELDS."""
+    """The stored blocking keys of a Person, in the order of KEY_FIELDS: the name codes, the
+    birth date, the phone and the address keys, then the address parts the batch linker also
+    blocks on (street, house number, postcode)."""
     return (
         _first_key(first or ""),
         _last_key(last or ""),
         _dob_key(dob),
         phone_key(phone),
-        _address_key(street_address or ""),
+        *_address_keys(street_address or ""),
     )
 
 
-KEY_FIELDS = ("first_key", "last_key", "dob_key", "phone_key", "address_key")
+KEY_FIELDS = (
+    "first_key", "last_key", "dob_key", "phone_key", "address_key",
+    "street_key", "house_key", "postcode_key",
+)  # fmt: skip
 KEY_SOURCES = ("first_name", "last_name", "dob", "phone", "address")

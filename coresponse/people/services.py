@@ -108,11 +108,12 @@ def refresh_keys(person_ids: Iterable[int] | None = None) -> int:
     else:
         chunks = [None]
     fields = ["id", *normalize.KEY_SOURCES, *normalize.KEY_FIELDS]
+    keys_at = 1 + len(normalize.KEY_SOURCES)
     changed = []
     for chunk in chunks:
         rows = persons if chunk is None else persons.filter(id__in=chunk)
         for values in rows.values_list(*fields).iterator(chunk_size=10_000):
-            pk, sources, stored = values[0], values[1:6], values[6:]
+            pk, sources, stored = values[0], values[1:keys_at], values[keys_at:]
             keys = normalize.person_keys(*sources)
             if tuple(keys) != tuple(stored):
                 changed.append([*keys, pk])

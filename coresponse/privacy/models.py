@@ -255,22 +255,24 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type} {self.object_id}"
 
     def payload(self) -> str:
-        return json.dumps(
-            [
-                self.at.isoformat(),
-                self.actor_id,
-                self.action,
-                self.object_type,
-                self.object_id,
-                self.categories,
-                self.person_ids,
-                self.purpose,
-                self.reason,
-                self.detail,
-                self.previous_hash,
-            ],
-            separators=(",", ":"),
-        )
+        """What the hash covers: a JSON array of the content, the previous hash last."""
+        return self.payload_head() + json.dumps(self.previous_hash) + "]"
+
+    def payload_head(self) -> str:
+        """The payload up to the previous hash (PostgreSQL appends it: privacy.services)."""
+        content = [
+            self.at.isoformat(),
+            self.actor_id,
+            self.action,
+            self.object_type,
+            self.object_id,
+            self.categories,
+            self.person_ids,
+            self.purpose,
+            self.reason,
+            self.detail,
+        ]
+        return json.dumps(content, separators=(",", ":"))[:-1] + ","
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.payload().encode()).hexdigest()

@@ -33,7 +33,6 @@ GENESIS = "0" * 64
 JUSTIFICATION_MIN = 20  # characters: "emergency" alone is not a justification
 
 
-@transaction.atomic
 def record(
     actor,
     action: str,
@@ -50,9 +49,10 @@ def record(
 
     Writers take the chain in turn: on PostgreSQL a transaction-scoped advisory lock taken
     before the head is read (a row lock on the head is not enough: a writer waiting on it
-    would still read the head its snapshot saw and fork the chain), on SQLite the write lock
-    every transaction takes at its start (IMMEDIATE). Hand-written statements (coresponse.sql):
-    every crisis-alert lookup writes one event."""
+    would still read the head its snapshot saw and fork the chain), all in one statement
+    (the function of migration 0004); on SQLite the write lock every transaction takes at its
+    start (IMMEDIATE). Hand-written statements (coresponse.sql): every crisis-alert lookup
+    writes one event."""
     subjects = sorted({int(pid) for pid in person_ids})
     event = AuditEvent(
         at=timezone.now(),
@@ -66,19 +66,18 @@ def record(
         reason=reason[:300],
         detail=detail[:500],
     )
-    with sql.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
-        cursor.execute(f"SELECT hash FROM {AuditEvent._meta.db_table} ORDER BY id DESC LIMIT 1")
-        last = cursor.fetchone()
-        event.previous_hash = last[0] if last else _anchor_hash()
-        event.hash = event.compute_hash()
-        values = [sql.param(f, getattr(event, f.attname)) for f in _EVENT_FIELDS]
-        if subjects and connection.vendor == "postgresql":  # the event and its subjects at once
-            rows = ", ".join(["(%s)"] * len(subjects))
-            cursor.execute(_INSERT_WITH_SUBJECTS.format(rows=rows), values + subjects)
-            event.pk = cursor.fetchone()[0]
-        else:
+    if connection.vendor == "postgresql":
+        content = [sql.param(f, getattr(event, f.attname)) for f in _CONTENT_FIELDS]
+        with sql.cursor() as cursor:
+            cursor.execute(_APPEND, [CHAIN_LOCK, event.payload_head(), subjects, *content])
+            event.pk, event.previous_hash, event.hash = cursor.fetchone()
+    else:
+        with transaction.atomic(), sql.cursor() as cursor:
+            cursor.execute(f"SELECT hash FROM {AuditEvent._meta.db_table} ORDER BY id DESC LIMIT 1")
+            last = cursor.fetchone()
+            event.previous_hash = last[0] if last else _anchor_hash()
+            event.hash = event.compute_hash()
+            values = [sql.param(f, getattr(event, f.attname)) for f in _EVENT_FIELDS]
             cursor.execute(_INSERT_EVENT, values)
             event.pk = cursor.fetchone()[0]
             if subjects:
@@ -92,16 +91,14 @@ def record(
 
 
 _EVENT_FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+_CONTENT_FIELDS = [f for f in _EVENT_FIELDS if f.name not in ("previous_hash", "hash")]
 _INSERT_EVENT = (
     f"INSERT INTO {AuditEvent._meta.db_table} ({', '.join(f.column for f in _EVENT_FIELDS)})"
     f" VALUES ({sql.marks(_EVENT_FIELDS)}) RETURNING id"
 )
-_INSERT_WITH_SUBJECTS = (
-    f"WITH event AS ({_INSERT_EVENT}), subjects AS ("
-    f"INSERT INTO {AuditSubject._meta.db_table} (event_id, person_id)"
-    " SELECT event.id, subject.person_id FROM event"
-    " CROSS JOIN (VALUES {rows}) AS subject(person_id)"
-    ") SELECT id FROM event"
+_APPEND = (
+    "SELECT new_id, previous, sealed FROM coresponse_audit_append("
+    f"%s, %s, %s::bigint[], {sql.marks(_CONTENT_FIELDS)})"
 )
 # The advisory lock that orders writers of the chain on PostgreSQL (any fixed 64-bit number the
 # rest of the application does not use: "audit" in ASCII).

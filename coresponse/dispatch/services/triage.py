@@ -5,8 +5,9 @@
   version, the rules that fired, one sentence) replaces the call's previous triage.
 - `triage_calls(calls)`: the same for many calls at once (the seed, re-triage): decided in bulk
   per program and written with a few bulk queries; an unchanged result is left as it was.
-- `protocols_for(program ids)` and `store_results(...)`: the two halves of that, for an import
-  that decides its calls from the rows it holds (interop.cad.loader) while it writes them.
+- `protocols_for(program ids)`, `store_results(...)` and `insert_results(...)` (calls that have
+  no result yet): the halves of that, for an import that decides its calls from the rows it
+  holds (interop.cad.loader) while it writes them.
 - `save_version(protocol, document, user=..., note=...)`: a new version; old versions and the
   results they produced never change. Audited.
 
@@ -21,7 +22,7 @@ import json
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from operator import itemgetter
 
@@ -30,7 +31,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from coresponse.agencies.models import Program
-from coresponse.bulk import Upsert
+from coresponse.bulk import Upsert, indexes_rebuilt_after
 from coresponse.dispatch.models import Call, ProtocolVersion, TriageProtocol, TriageResult
 from coresponse.dispatch.triage import protocols
 from coresponse.dispatch.triage.engine import (
@@ -203,12 +204,9 @@ def _chunks(calls) -> Iterable[list[tuple]]:
         yield chunk
 
 
-def store_results(
-    wanted: dict[int, tuple], at: datetime, advance=lambda n: None, *, fresh: bool = False
-) -> None:
+def store_results(wanted: dict[int, tuple], at: datetime, advance=lambda n: None) -> None:
     """Store call id -> (version, decision): new results inserted, changed ones updated, an
-    unchanged one left with its triaged_at. `fresh`: the calls have no result yet (they were
-    just created), so none is looked for.
+    unchanged one left with its triaged_at (calls just created: insert_results).
 
     Through the shared bulk upsert (binary COPY on PostgreSQL), CHUNK calls at a time: Django's
     bulk_create spends ~0.1 ms a row preparing values, too slow for a 500,000-call import."""
@@ -222,7 +220,7 @@ def store_results(
     with transaction.atomic():
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            existing = {} if fresh else _stored_results(chunk)
+            existing = _stored_results(chunk)
             inserts, updates = [], []
             for call_id in chunk:
                 version, decision = wanted[call_id]
@@ -244,6 +242,51 @@ def store_results(
                 if rows:
                     writer.execute(rows, update=update)
             advance(len(chunk))
+
+
+def insert_results(
+    call_ids: Sequence[int],
+    choices: Sequence[int],
+    results: Sequence[tuple],
+    at: datetime,
+    advance=lambda n: None,
+) -> None:
+    """Insert the results of calls that have none yet (just created, as by an import): call
+    `call_ids[i]` gets `results[choices[i]]`, a (version, decision). An import's calls share a
+    few hundred distinct results, so each is adapted for the database once and a row is its
+    call id in front of it; the rows go through the shared bulk writer (binary COPY on
+    PostgreSQL) with nothing looked up."""
+    writer = Upsert(TriageResult, ["call"], list(_WRITTEN), binary=True)
+    stamp = writer.adapters["triaged_at"](at)
+    order = [f.name for f in writer.fields]
+    at_call = order.index("call")
+    prepared = []
+    for version, decision in results:
+        values = {
+            "version": version.pk if version is not None else None,
+            "recommendation": decision.recommendation,
+            "fired": writer.constant("fired", list(decision.fired)),
+            "explanation": decision.explanation,
+            "triaged_at": stamp,
+        }
+        row = tuple(values[name] for name in order if name != "call")
+        prepared.append((row[:at_call], row[at_call:]))
+    with (
+        transaction.atomic(),
+        indexes_rebuilt_after(TriageResult, len(call_ids), foreign_keys=True),
+    ):
+        for start in range(0, len(call_ids), CHUNK):
+            ids = call_ids[start : start + CHUNK]
+            picked = [prepared[n] for n in choices[start : start + CHUNK]]
+            if at_call == 0:  # the model's order: the call first
+                rows = [(call_id, *after) for call_id, (_, after) in zip(ids, picked, strict=True)]
+            else:
+                rows = [
+                    (*before, call_id, *after)
+                    for call_id, (before, after) in zip(ids, picked, strict=True)
+                ]
+            writer.execute(rows, update=False)
+            advance(len(rows))
 
 
 def _stored_results(ids: list[int]) -> dict[int, list]:

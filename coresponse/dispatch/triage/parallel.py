@@ -5,6 +5,8 @@
                                                        # where the deciding happens)
     ...                                                # e.g. write the calls
     decisions = pending.result()                       # one list of Decisions per group
+    # or, for storing many: the few distinct decisions, each call's index into them
+    distinct, choices = pending.choices()              # choices: one sequence per group
 
 An import has every call's facts in memory before it writes a row, so triage need not wait for
 the write: a forked child reads the parent's facts and compiled protocols as they are (no
@@ -38,6 +40,8 @@ def _facts(facts: Facts) -> Sequence[CallFacts]:
 class Pending(Protocol):
     def result(self) -> list[list[Decision]]: ...
 
+    def choices(self) -> tuple[list[Decision], list[Sequence[int]]]: ...
+
 
 class _Done:
     def __init__(self, decisions: list[list[Decision]]):
@@ -45,6 +49,13 @@ class _Done:
 
     def result(self) -> list[list[Decision]]:
         return self._decisions
+
+    def choices(self) -> tuple[list[Decision], list[Sequence[int]]]:
+        position: dict[Decision, int] = {}
+        out = []
+        for decisions in self._decisions:
+            out.append([position.setdefault(d, len(position)) for d in decisions])
+        return list(position), out
 
 
 class _Child:
@@ -55,7 +66,7 @@ class _Child:
         self._process.start()
         send.close()
 
-    def result(self) -> list[list[Decision]]:
+    def choices(self) -> tuple[list[Decision], list[Sequence[int]]]:
         try:
             distinct, indices, sizes = self._receive.recv()
         except EOFError:
@@ -68,9 +79,13 @@ class _Child:
         self._process.join()
         out, start = [], 0
         for size in sizes:
-            out.append([distinct[i] for i in indices[start : start + size]])
+            out.append(indices[start : start + size])
             start += size
-        return out
+        return distinct, out
+
+    def result(self) -> list[list[Decision]]:
+        distinct, choices = self.choices()
+        return [[distinct[i] for i in indices] for indices in choices]
 
 
 def decide_aside(groups: Groups, calls: int | None = None) -> Pending:

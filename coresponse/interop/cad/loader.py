@@ -3,8 +3,9 @@ by external id with their flags, every call triaged, one audit event.
 
 Triage does not wait for the write: the calls' facts are known from the checked rows, so they
 are built and decided on the other core (dispatch.triage.parallel) while this process writes
-the calls, and the results are stored once the calls have their ids (on PostgreSQL taken from
-the sequence before the write, so the results need no lookup).
+the calls, and the results are stored once the calls have their ids (taken before the write,
+bulk.new_ids, so the results need no lookup), each new call's result a row built from the few
+hundred distinct results of the import.
 
 A large file is checked in two processes (reader.check), with the same report as one pass.
 
@@ -33,13 +34,14 @@ from coresponse.bulk import (
     BATCH,
     LOOKUP_BATCH,
     Upsert,
+    indexes_rebuilt_after,
     large_sqlite_cache,
     new_ids,
     stored_ids,
 )
 from coresponse.dispatch.models import Call
 from coresponse.dispatch.services.intake import frequent_caller_threshold
-from coresponse.dispatch.services.triage import protocols_for, store_results
+from coresponse.dispatch.services.triage import insert_results, protocols_for, store_results
 from coresponse.dispatch.triage import vera
 from coresponse.dispatch.triage.engine import CallFacts
 from coresponse.dispatch.triage.parallel import decide_aside
@@ -220,7 +222,8 @@ def _write(checked: Checked, flags, program, stored, report: ImportReport, disab
     ]
     new, old = [], []
     batches = {True: old, False: new}
-    with _bar("writing", disable, len(checked.rows)) as bar:
+    fresh = len(checked.rows) - len(stored)
+    with _bar("writing", disable, len(checked.rows)) as bar, indexes_rebuilt_after(Call, fresh):
         for index, values in enumerate(checked.rows):
             row = values + [flags[index]] + tail if flags is not None else values + tail
             for at, adapter in adapt:
@@ -240,7 +243,7 @@ def _write(checked: Checked, flags, program, stored, report: ImportReport, disab
                 writers[is_stored].execute(batch, update=is_stored)
                 bar.update(len(batch))
     report.imported = len(checked.rows)
-    report.created = len(checked.rows) - len(stored)
+    report.created = fresh
     report.seconds["write"] = time.perf_counter() - started
 
 
@@ -376,32 +379,48 @@ def _stored_facts(checked: Checked, stored: dict[str, int], names: list[str]) ->
 
 
 def _taken_keys(checked: Checked, stored: dict[str, int]) -> list[int] | None:
-    """Each row's primary key, the new rows' taken from the table's sequence (PostgreSQL), so
-    their triage results are written without looking the calls up; None on SQLite."""
+    """Each row's primary key, the new rows' taken beforehand (bulk.new_ids), so their triage
+    results are written without looking the calls up; None where keys cannot be taken."""
     taken = new_ids(Call, len(checked.rows) - len(stored))
     if taken is None:
-        return None
+        return None if len(stored) < len(checked.rows) else [stored[v[0]] for v in checked.rows]
     fresh = iter(taken)
     return [stored.get(values[0]) or next(fresh) for values in checked.rows]
 
 
 def _store_triage(checked: Checked, decided, disable, stored, pks) -> dict[str, int]:
     """Store the decisions as the calls' triage results; the recommendations counted. A new
-    call has no result yet: its result is inserted without asking for an old one."""
+    call has no result yet: its result is inserted without asking for an old one, from the few
+    distinct (version, decision) pairs the import's calls share."""
     versions, rows, pending = decided
     if pks is None:
         found = stored_ids(Call, [values[0] for values in checked.rows])
         pks = [found[values[0]] for values in checked.rows]
-    fresh, again, counts = {}, {}, Counter()
-    for version, indices, decisions in zip(versions, rows, pending.result(), strict=True):
-        for index, decision in zip(indices, decisions, strict=True):
-            results = again if checked.rows[index][0] in stored else fresh
-            results[pks[index]] = (version, decision)
-            counts[decision.recommendation] += 1
+    distinct, choices = pending.choices()
+    results: list[tuple] = []  # distinct (version, decision) of the new calls' results
+    fresh_ids: list[int] = []
+    fresh_choices: list[int] = []
+    again: dict[int, tuple] = {}  # stored calls: call id -> (version, decision)
+    counts: Counter[str] = Counter()
+    for version, indices, picked in zip(versions, rows, choices, strict=True):
+        for choice, n in Counter(picked).items():
+            counts[distinct[choice].recommendation] += n
+        base = len(results)
+        results.extend((version, decision) for decision in distinct)
+        if not stored:  # every call new: no row needs sorting out
+            fresh_ids.extend(pks[index] for index in indices)
+            fresh_choices.extend(base + choice for choice in picked)
+            continue
+        for index, choice in zip(indices, picked, strict=True):
+            if checked.rows[index][0] in stored:
+                again[pks[index]] = (version, distinct[choice])
+            else:
+                fresh_ids.append(pks[index])
+                fresh_choices.append(base + choice)
     at = timezone.now()
-    with _bar("triaging", disable, len(fresh) + len(again)) as bar:
+    with _bar("triaging", disable, len(fresh_ids) + len(again)) as bar:
         store_results(again, at, advance=bar.update)
-        store_results(fresh, at, advance=bar.update, fresh=True)
+        insert_results(fresh_ids, fresh_choices, results, at, advance=bar.update)
     return dict(counts)
 
 

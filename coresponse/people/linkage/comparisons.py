@@ -37,6 +37,9 @@ class Comparison:
     columns: tuple[str, ...]  # the record columns it reads; absent columns drop it
     levels: tuple[Level, ...]  # the null level first, the else level last
     null: Callable[[Record, Record], bool] = field(default=lambda left, right: False)
+    # The arguments of records.record its levels read: nothing else of a record changes them
+    # (the lookup compares records alike in them once; a test checks it).
+    inputs: tuple[str, ...] = ()
 
     def level(self, left: Record, right: Record) -> int:
         """The index of the level the pair falls in (0 is the null level)."""
@@ -253,6 +256,7 @@ FIRST_NAME = Comparison(
         else_level("different first names", 0.04, 0.973),
     ),
     _missing("first"),
+    ("first_name", "last_name"),
 )
 
 LAST_NAME = Comparison(
@@ -269,6 +273,7 @@ LAST_NAME = Comparison(
         else_level("different last names", 0.03, 0.9849),
     ),
     _missing("last"),
+    ("first_name", "last_name"),
 )
 
 BIRTH_DATE = Comparison(
@@ -285,6 +290,7 @@ BIRTH_DATE = Comparison(
         else_level("different dates of birth", 0.02, 0.97669),
     ),
     _missing("dob"),
+    ("dob",),
 )
 
 SEX = Comparison(
@@ -297,6 +303,7 @@ SEX = Comparison(
         else_level("different sex", 0.03, 0.5),
     ),
     _missing("sex"),
+    ("sex",),
 )
 
 PHONE = Comparison(
@@ -311,6 +318,7 @@ PHONE = Comparison(
         else_level("different phone numbers", 0.22, 0.999),
     ),
     _missing("phone"),
+    ("phone",),
 )
 
 ADDRESS = Comparison(
@@ -331,6 +339,7 @@ ADDRESS = Comparison(
         else_level("different addresses", 0.20, 0.959),
     ),
     _missing("street"),
+    ("address",),
 )
 
 POSTCODE = Comparison(
@@ -344,6 +353,7 @@ POSTCODE = Comparison(
         else_level("different postcodes", 0.15, 0.85),
     ),
     _missing("postcode"),
+    ("address",),
 )
 
 LOCALITY = Comparison(
@@ -357,6 +367,7 @@ LOCALITY = Comparison(
         else_level("different towns", 0.12, 0.88),
     ),
     _missing("locality"),
+    ("address",),
 )
 
 IDENTIFIER = Comparison(
@@ -370,6 +381,7 @@ IDENTIFIER = Comparison(
         else_level("different identifiers", 0.05, 0.99989),
     ),
     _missing("identifier"),
+    ("identifier",),
 )
 
 COMPARISONS: tuple[Comparison, ...] = (
@@ -386,8 +398,8 @@ COMPARISONS: tuple[Comparison, ...] = (
 BY_NAME = {comparison.name: comparison for comparison in COMPARISONS}
 
 # Pairs the model scores at all: any record agreeing with another on one of these column sets.
-# The same keys are indexed on Person, so a record saved later finds exactly the candidates the
-# batch run would have compared it with (coresponse.people.matching.candidates).
+# The same keys are stored on Person, so a record saved later finds every candidate the batch
+# run would have compared it with (coresponse.people.matching.key_queries; a test checks it).
 # A column written "a=b" compares one record's a with the other's b: the two rules with them find
 # records whose first and last names were entered the wrong way round.
 BLOCKING_RULES: tuple[tuple[str, ...], ...] = (

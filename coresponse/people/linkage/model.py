@@ -152,7 +152,11 @@ class Model:
         return [comparison.name for comparison, _ in self.comparisons]
 
     def score(self, left: dict, right: dict) -> Scored:
-        return self.scored(tuple(c.level(left, right) for c, _ in self.comparisons))
+        return self.scored(self.levels(left, right))
+
+    def levels(self, left: dict, right: dict) -> tuple[int, ...]:
+        """The level each comparison puts the pair in."""
+        return tuple(c.level(left, right) for c, _ in self.comparisons)
 
     def scored(self, levels: tuple[int, ...]) -> Scored:
         """The score of a pair whose comparisons fell in these levels (one per comparison)."""

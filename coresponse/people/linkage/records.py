@@ -83,57 +83,101 @@ def record(
 ) -> dict:
     """The linkage record of one person record. `address` is a one-line street address; the
     parts (house, street, locality, postcode) may be given instead, as some sources keep them."""
-    first, formals, first_key, first_code = _first(first_name or "")
-    last, last_part, last_key, swap_first_key = _last(last_name or "")
-    dob_text, dob_swapped, dob_year, dob_md, dob_key = _born(dob)
-    parts = _address(address or "")
-    house = normalize.clean(house).replace(" ", "") if house is not None else parts.house
-    street = (
-        normalize._street(normalize.clean(street).split()) if street is not None else (parts.street)
-    )
-    locality = normalize.clean(locality) if locality is not None else parts.locality
-    postcode = (
-        normalize.clean(postcode).replace(" ", "") if postcode is not None else (parts.postcode)
-    )
-    phone_digits = normalize.phone_digits(phone)
-    sex = str(sex or "").strip().lower()
-    identifier = normalize.clean(identifier).replace(" ", "") if identifier else ""
-    key_address = normalize.Address(house, street, locality, postcode)
     return {
         "unique_id": unique_id,
         "source": str(source),
+        **_names(first_name or "", last_name or ""),
+        **_birth(dob),
+        **_sex(sex),
+        **_phone(phone),
+        **_place(address, house, street, locality, postcode),
+        **_identifier(identifier),
+    }
+
+
+def part(inputs: tuple[str, ...], values: tuple) -> dict:
+    """Only the columns these arguments of record() feed (a comparison's `inputs`): what the
+    lookup compares of a stored record, built without the rest."""
+    given = dict(zip(inputs, values, strict=True))
+    out = {}
+    if "first_name" in given or "last_name" in given:
+        out.update(_names(given.get("first_name") or "", given.get("last_name") or ""))
+    for name, columns in (("dob", _birth), ("sex", _sex), ("phone", _phone), ("address", _place)):
+        if name in given:
+            out.update(columns(given[name]))
+    if "identifier" in given:
+        out.update(_identifier(given["identifier"]))
+    return out
+
+
+def _names(first_name: str, last_name: str) -> dict:
+    first, formals, first_key, first_code = _first(first_name)
+    last, last_part, last_key, swap_first_key = _last(last_name)
+    return {
         "first": first,
         "first_formals": formals,
         "first_key": first_key,
         "last": last,
         "last_part": last_part,
         "last_key": last_key,
+        # The keys the record would have with first and last name the other way round.
+        "swap_first_key": swap_first_key,
+        "swap_last_key": first_code,
+    }
+
+
+def _birth(dob) -> dict:
+    dob_text, dob_swapped, dob_year, dob_md, dob_key = _born(dob)
+    return {
         "dob": dob_text,
         "dob_swapped": dob_swapped,
         "dob_year": dob_year,
         "dob_md": dob_md,
         "dob_key": dob_key,
-        "sex": sex if sex in normalize.SEX_VALUES else None,
-        "phone": _none(phone_digits),
-        "phone7": _none(phone_digits[-7:]),
+    }
+
+
+def _sex(sex) -> dict:
+    sex = str(sex or "").strip().lower()
+    return {"sex": sex if sex in normalize.SEX_VALUES else None}
+
+
+def _phone(phone) -> dict:
+    digits = normalize.phone_digits(phone)
+    return {"phone": _none(digits), "phone7": _none(digits[-7:])}
+
+
+def _place(address, house=None, street=None, locality=None, postcode=None) -> dict:
+    parts = _address(address or "")
+    house = normalize.clean(house).replace(" ", "") if house is not None else parts.house
+    street = (
+        normalize._street(normalize.clean(street).split()) if street is not None else parts.street
+    )
+    locality = normalize.clean(locality) if locality is not None else parts.locality
+    postcode = (
+        normalize.clean(postcode).replace(" ", "") if postcode is not None else parts.postcode
+    )
+    return {
         "house": _none(house),
         "street": _none(street),
         "locality": _none(locality),
         "postcode": _none(postcode),
-        "address_key": _none(normalize.address_key(key_address)),
+        "address_key": _none(
+            normalize.address_key(normalize.Address(house, street, locality, postcode))
+        ),
+    }
+
+
+def _identifier(identifier) -> dict:
+    identifier = normalize.clean(identifier).replace(" ", "") if identifier else ""
+    long_enough = len(identifier) >= 6
+    return {
         "identifier": _none(identifier),
         # Its characters in sorted order: the same for two digits swapped ("5211176"/"5211167").
         "identifier_digits": _none("".join(sorted(identifier))),
         # Its halves: one of them survives a single mistyped character.
-        "identifier_head": _none(identifier[: len(identifier) // 2])
-        if len(identifier) >= 6
-        else None,
-        "identifier_tail": _none(identifier[len(identifier) // 2 :])
-        if len(identifier) >= 6
-        else None,
-        # The keys the record would have with first and last name the other way round.
-        "swap_first_key": swap_first_key,
-        "swap_last_key": first_code,
+        "identifier_head": _none(identifier[: len(identifier) // 2]) if long_enough else None,
+        "identifier_tail": _none(identifier[len(identifier) // 2 :]) if long_enough else None,
     }
 
 

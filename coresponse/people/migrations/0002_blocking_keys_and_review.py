@@ -11,15 +11,16 @@ def fill_keys(apps, schema_editor):
 
     Person = apps.get_model('people', 'Person')
     sources = normalize.KEY_SOURCES
+    fields = ('first_key', 'last_key', 'dob_key', 'phone_key', 'address_key')  # as they were then
     batch = []
     for values in Person.objects.order_by('id').values_list('id', *sources).iterator(chunk_size=10_000):
-        keys = normalize.person_keys(*values[1:])
-        batch.append(Person(id=values[0], **dict(zip(normalize.KEY_FIELDS, keys))))
+        keys = normalize.person_keys(*values[1:])[: len(fields)]
+        batch.append(Person(id=values[0], **dict(zip(fields, keys))))
         if len(batch) == 5_000:
-            Person.objects.bulk_update(batch, normalize.KEY_FIELDS)
+            Person.objects.bulk_update(batch, fields)
             batch = []
     if batch:
-        Person.objects.bulk_update(batch, normalize.KEY_FIELDS)
+        Person.objects.bulk_update(batch, fields)
 
 
 class Migration(migrations.Migration):

@@ -1,11 +1,15 @@
 """The lookup-time matcher: the same man as the police, the clinic and EMS recorded him."""
 
+import random
 from datetime import date
 
 import pytest
 
 from coresponse.interop.bundle import MemorySource, import_bundle
 from coresponse.people import matching, services
+from coresponse.people.linkage.comparisons import BLOCKING_RULES
+from coresponse.people.linkage.model import Model, default_parameters
+from coresponse.people.linkage.records import person_record, person_records, record
 from coresponse.people.models import Person
 
 
@@ -103,3 +107,67 @@ def test_a_bundle_import_writes_the_keys(agencies):
     assert (katie.last_key, katie.dob_key, katie.phone_key) == ("O165", "19880411", "9705557777")
     (match,) = matching.find(first_name="Catherine", last_name="OBrien", dob="1988-04-11")
     assert match.person == katie
+
+
+def test_a_saved_record_finds_every_record_the_batch_would_compare(person):
+    """Small pools of names, dates, phones and addresses, so that every blocking rule pairs
+    records: each record's lookup keys find every record a rule pairs it with."""
+    rng = random.Random(11)
+    firsts = ["Robert", "Bob", "Roberta", "Maria", "Mary", "Ana", "Li", ""]
+    lasts = ["Smith", "Smyth", "Lucero", "Nguyen", "Garcia", "Robert", ""]
+    streets = ["Elm St", "Elm Street", "Oak Ave", "Pitkin Street Apt 4"]
+    for _ in range(300):
+        born = date(rng.choice([1974, 1975, 1990]), rng.choice([2, 3, 6]), rng.choice([1, 2, 3]))
+        house = rng.choice(["12", "1423", ""])
+        postcode = rng.choice(["80521", "80524", ""])
+        address = rng.choice(["", f"{house} {rng.choice(streets)}, Riverton, CO {postcode}"])
+        person(rng.choice(["pd", "bhc", "ems"]), rng.choice(firsts), rng.choice(lasts),
+               rng.choice([born, None]), phone=rng.choice(["", "970-555-0142", "970-555-0199"]),
+               address=address.strip(", "))  # fmt: skip
+    records = person_records(Person.objects.all())
+    # Pairs each rule makes, the stored record left and the saved one right. The second
+    # swapped-names rule is the first with the two records' places exchanged: the record whose
+    # names are the wrong way round is the one that finds the other.
+    rules = list(BLOCKING_RULES)  # (a Person has no identifier: those rules pair none)
+    rules.remove(("swap_first_key=first_key", "swap_last_key=last_key"))
+    paired = 0
+    for saved in records:
+        found = {p.pk for p in matching.candidates(matching.record_keys(saved), per_key=10_000)}
+        for stored in records:
+            if stored is saved:
+                continue
+            for rule in rules:
+                pairs = [part.partition("=") for part in rule]
+                values = [(stored[left], saved[right or left]) for left, _, right in pairs]
+                if all(a is not None and a == b for a, b in values):
+                    assert stored["unique_id"] in found, (rule, stored, saved)
+                    paired += 1
+                    break
+    assert paired > 2_000  # the pools are small enough for every rule to pair records
+
+
+def test_records_alike_in_what_a_comparison_reads_are_compared_once():
+    """find() works out each comparison once per distinct value of its `inputs` among the
+    candidates: the levels must be those of comparing each record in full."""
+    rng = random.Random(3)
+    values = {
+        "first_name": ["Robert", "Bob", "R.", "Smith", "Maria", ""],
+        "last_name": ["Smith", "Smyth", "Robert", "Lucero-Diaz", ""],
+        "dob": [date(1974, 3, 2), date(1974, 2, 3), date(1975, 3, 2), None],
+        "sex": ["male", "female", ""],
+        "phone": ["970-555-0142", "303-555-0142", "970-555-0124", ""],
+        "address": ["1423 Elm St, Riverton, CO 80521", "1432 Elm Street, Riverton 80524",
+                    "12 Oak Ave, Cedar, CO 80521", "Unhoused", ""],
+    }  # fmt: skip
+    model = Model(default_parameters())
+    names = [f.attname for f in Person._meta.concrete_fields]
+    for _ in range(200):
+        given = {k: rng.choice(v) for k, v in values.items() if k != "sex" and rng.random() < 0.6}
+        query = record(0, "", **given)
+        compare, levels = matching._comparer(model, query)
+        for _ in range(30):
+            stored = {"id": 1, "agency_id": 1, **{k: rng.choice(v) for k, v in values.items()}}
+            weight, found = compare([stored.get(name) for name in names])
+            expected = model.levels(query, person_record(stored))
+            assert levels(found) == expected, (given, stored)
+            assert weight == pytest.approx(model.scored(expected).match_weight)

@@ -69,4 +69,7 @@ def test_person_keys_are_in_key_field_order():
         "dob_key": "19740203",
         "phone_key": "9705550142",
         "address_key": "12 80521",
+        "street_key": "elm st",
+        "house_key": "12",
+        "postcode_key": "80521",
     }

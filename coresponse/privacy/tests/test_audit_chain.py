@@ -152,6 +152,18 @@ def test_pruning_keeps_a_year_and_leaves_the_rest_verifiable(settings):
     assert prune() == 0  # nothing younger than a year goes
 
 
+def test_after_pruning_everything_the_next_entry_seals_to_the_anchor(settings):
+    settings.CORESPONSE_AUDIT_RETENTION_DAYS = 365
+    old = [record(None, "read", "person", n, person_ids=[n]) for n in range(2)]
+    with behind_the_databases_back():
+        AuditEvent.objects.update(at=timezone.now() - timedelta(days=730))
+    assert prune(timezone.now()) == 2
+    (entry,) = AuditEvent.objects.all()  # the prune's own, written to an empty chain
+    assert entry.previous_hash == AuditAnchor.objects.get().last_hash == old[-1].hash
+    assert entry.hash == entry.compute_hash()
+    assert verify_chain() == []
+
+
 def test_the_retention_is_never_under_a_year(settings):
     settings.CORESPONSE_AUDIT_RETENTION_DAYS = 30
     from coresponse.privacy.services import retention_days

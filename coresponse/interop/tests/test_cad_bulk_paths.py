@@ -1,0 +1,145 @@
+"""The large-import paths of the CAD import, forced on small files: triage decided aside (cached
+per distinct facts) stores for every call what deciding that call alone gives; keys taken
+before the write are the ones the database would give; plain indexes dropped during a large
+load are all there again after it, and after a failed one."""
+
+from pathlib import Path
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from coresponse import bulk
+from coresponse.agencies.models import Program
+from coresponse.dispatch.models import Call, TriageResult
+from coresponse.dispatch.services.triage import (
+    facts_of,
+    insert_results,
+    install_protocol,
+    protocol_for,
+)
+from coresponse.dispatch.triage import protocols
+from coresponse.dispatch.triage.engine import Decision, compile_protocol
+from coresponse.interop.cad import import_calls, load_mapping
+from coresponse.interop.synthetic.cad import INTERNAL_COLUMNS, write_export
+
+MAPPINGS = Path(__file__).resolve().parents[3] / "docs" / "cad-mappings"
+# Program hours that open and close during the file's days, so time conditions vary per call.
+HOURS = [{"days": [0, 1, 2, 3, 4], "start": "08:00", "end": "18:00"}]
+
+
+def _uncached(version, program, call):
+    """The call decided alone, by a protocol compiled just for it, with no cache consulted."""
+    compiled = compile_protocol(
+        version.document,
+        version=version.number,
+        service_hours=program.service_hours,
+        tz=timezone.get_default_timezone(),
+    )
+    facts = facts_of(call)
+    hits = compiled.scan(facts.call_type, facts.narrative)
+    return compiled._evaluate(facts, hits, compiled._time_signature(facts.received_at))
+
+
+@pytest.fixture
+def export(tmp_path):
+    path = tmp_path / "seattle.csv"
+    rows = write_export(path, "seattle", seed=11, scale=0.02, background=0.3, internal=True)
+    mapping = load_mapping(MAPPINGS / "seattle.toml").with_columns(**INTERNAL_COLUMNS)
+    return path, mapping, rows
+
+
+@pytest.mark.django_db
+def test_every_shipped_protocol_stores_what_each_call_decided_alone_gives(export, monkeypatch):
+    # Forked, with keys taken beforehand and the indexes rebuilt: every large-import path.
+    monkeypatch.setattr("coresponse.dispatch.triage.parallel.ASIDE_MIN_CALLS", 1)
+    monkeypatch.setattr(bulk, "REBUILD_MIN_ROWS", 1)
+    path, mapping, rows = export
+    seen_exclusion = seen_negation = seen_hours = False
+    for name in sorted(protocols.EXAMPLES):
+        program = Program.objects.create(
+            external_id=f"p-{name}", name=name, model="ride_along", service_hours=HOURS
+        )
+        install_protocol(program, name)
+        # The first import creates the calls (results inserted), the others update them
+        # (results compared and replaced): both ways of storing are checked.
+        report = import_calls(path, mapping, program=program)
+        assert report.triaged == rows and TriageResult.objects.count() == rows
+        version, _ = protocol_for(program)
+        calls = Call.objects.select_related("triage", "program")
+        assert len(calls) == rows
+        for call in calls:
+            alone = _uncached(version, program, call)
+            stored = call.triage
+            assert stored.version_id == version.pk, call.external_id
+            assert (stored.recommendation, tuple(stored.fired), stored.explanation) == (
+                alone.recommendation,
+                alone.fired,
+                alone.explanation,
+            ), call.external_id
+            seen_exclusion |= bool(alone.fired) and alone.fired[0].startswith("X")
+            seen_negation |= "per narrative" in alone.explanation
+            seen_hours |= "program hours" in alone.explanation
+    # The file exercises what the cache must get right.
+    assert seen_exclusion and seen_negation and seen_hours
+
+
+@pytest.mark.django_db(transaction=True)
+def test_keys_taken_before_the_write_are_the_next_the_table_gives():
+    def call(external_id, **extra):
+        return Call.objects.create(
+            external_id=external_id, received_at=timezone.now(), source="911", call_type="X",
+            **extra,
+        )  # fmt: skip
+
+    first = call("a")
+    call("b").delete()  # a used id is never given again
+    if connection.vendor == "sqlite":  # only while the transaction holds the write lock
+        assert bulk.new_ids(Call, 3) is None
+    with transaction.atomic():
+        taken = list(bulk.new_ids(Call, 3))
+        assert len(set(taken)) == 3 and min(taken) > first.pk + 1
+        for n, pk in enumerate(taken):
+            call(f"t{n}", id=pk)
+    assert call("after").pk > max(taken)
+
+
+@pytest.mark.django_db
+def test_a_large_load_rebuilds_the_plain_indexes_and_a_failed_one_keeps_them(export, monkeypatch):
+    monkeypatch.setattr(bulk, "REBUILD_MIN_ROWS", 1)
+
+    def indexes(model=Call):
+        with connection.cursor() as cursor:
+            found = connection.introspection.get_constraints(cursor, model._meta.db_table)
+        return {
+            name: (tuple(c["columns"]), c["index"], c["unique"], c["foreign_key"])
+            for name, c in found.items()
+            if c["index"] or c["foreign_key"]
+        }
+
+    before, results = indexes(), indexes(TriageResult)
+    assert len(before) >= 4  # received_at, caller_phone, program, created_by (and more)
+    path, mapping, rows = export
+    assert import_calls(path, mapping).triaged == rows  # the results' keys dropped and added
+    assert indexes() == before and indexes(TriageResult) == results
+    with transaction.atomic():
+        with pytest.raises(IntegrityError), bulk.indexes_rebuilt_after(Call, rows):
+            assert indexes() != before  # dropped while the rows go in
+            Call.objects.create(
+                external_id=Call.objects.first().external_id,
+                received_at=timezone.now(),
+                source="911",
+                call_type="X",
+            )
+        assert indexes() == before  # the savepoint's rollback restored them
+        assert Call.objects.count() == rows
+
+
+@pytest.mark.django_db
+def test_results_of_a_large_load_are_still_checked_against_their_calls(monkeypatch):
+    monkeypatch.setattr(bulk, "REBUILD_MIN_ROWS", 1)
+    decision = Decision("police_only", ("X1",), "Police only: weapon seen (exclusion X1).")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_results([987_654], [0], [(None, decision)], timezone.now())  # no such call
+        connection.check_constraints()  # SQLite checks deferred keys at the commit
+    assert not TriageResult.objects.exists()
