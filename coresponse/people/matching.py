@@ -120,15 +120,16 @@ def _given(clause: dict) -> dict:
 def lookup_keys(first_name="", last_name="", dob=None, phone="", address="") -> dict:
     first_keys = normalize.first_keys_for_lookup(first_name)
     parts = normalize.address(address)
+    street, house, postcode = normalize.part_keys(parts.street, parts.house, parts.postcode)
     return {
         "first_keys": first_keys,
         "last_key": normalize.last_key(last_name),
         "dob_key": normalize.dob_key(dob),
         "phone_key": normalize.phone_key(phone),
         "address_key": normalize.address_key(parts),
-        "street": parts.street[: normalize.STREET_KEY_LENGTH],
-        "house": parts.house,
-        "postcode": parts.postcode,
+        "street": street,
+        "house": house,
+        "postcode": postcode,
         "swap_first_key": normalize.first_key(normalize.last_name_part(last_name)),
         "swap_last_key": normalize.phonetic(normalize.first_name(first_name)),
     }
@@ -137,15 +138,18 @@ def lookup_keys(first_name="", last_name="", dob=None, phone="", address="") -> 
 def record_keys(linkage_record: dict) -> dict:
     """What lookup_keys gives, for a stored record's linkage record (the incremental linker)."""
     first = linkage_record["first_key"]
+    street, house, postcode = normalize.part_keys(
+        linkage_record["street"], linkage_record["house"], linkage_record["postcode"]
+    )
     return {
         "first_keys": {first} if first else set(),
         "last_key": linkage_record["last_key"],
         "dob_key": linkage_record["dob_key"],
         "phone_key": linkage_record["phone"],
         "address_key": linkage_record["address_key"],
-        "street": (linkage_record["street"] or "")[: normalize.STREET_KEY_LENGTH],
-        "house": linkage_record["house"],
-        "postcode": linkage_record["postcode"],
+        "street": street,
+        "house": house,
+        "postcode": postcode,
         "swap_first_key": linkage_record["swap_first_key"],
         "swap_last_key": linkage_record["swap_last_key"],
     }
@@ -164,7 +168,7 @@ def candidates(wanted: dict, *, per_key: int = CANDIDATES_PER_KEY, exclude=()) -
 
 def _candidate_rows(wanted: dict, *, per_key: int, exclude=()) -> list[list]:
     """candidates() as rows of Person's columns (in _NAMES order), not yet model instances:
-    find() scores a few hundred of them at a million records and keeps a handful."""
+    find() scores them all and makes instances of the handful it keeps."""
     skip = sorted(int(pid) for pid in exclude)
     parts, params = [], []
     for query in key_queries(wanted):
@@ -196,49 +200,45 @@ _read = sql.reader(*_FIELDS)
 _ID_AT = _NAMES.index("id")
 
 
-def _comparer(model: Model, query: dict):
-    """Two functions: compare(row) -> (the match weight of query and the row's record, what
-    each group of comparisons gave), and levels(given) -> the comparisons' levels.
+class _Comparer:
+    """The query compared with stored rows of Person. A comparison reads only its `inputs` of a
+    record, so records alike in them (namesakes, one address) share its level: each group of
+    comparisons is worked out once per distinct value of what it reads. A comparison the query
+    gives nothing to compare is at its null level (weight 0) for every record."""
 
-    A comparison reads only its `inputs` of a record, so records alike in them (namesakes, one
-    address) share its level: each group of comparisons is worked out once per distinct value of
-    what it reads. A comparison the query gives nothing to compare is at its null level (weight
-    0) for every record."""
-    groups: dict[tuple[str, ...], list[int]] = {}
-    for at, (comparison, _) in enumerate(model.comparisons):
-        if not comparison.null(query, query):
-            groups.setdefault(comparison.inputs, []).append(at)
-    plan = []
-    for inputs, positions in groups.items():
-        read = tuple(name for name in inputs if name in _NAMES)  # a Person has no identifier
-        plan.append((read, [_NAMES.index(name) for name in read], positions, {}))
+    def __init__(self, model: Model, query: dict):
+        self.model, self.query = model, query
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for at, (comparison, _) in enumerate(model.comparisons):
+            if not comparison.null(query, query):
+                groups.setdefault(comparison.inputs, []).append(at)
+        self.plan = []
+        for inputs, positions in groups.items():
+            read = tuple(name for name in inputs if name in _NAMES)  # a Person has no identifier
+            self.plan.append((read, [_NAMES.index(name) for name in read], positions, {}))
 
-    def compare(row) -> tuple[float, list]:
-        weight, given = model.prior_weight, []
-        for read, at, positions, seen in plan:
-            alike = tuple(row[i] for i in at)
-            found = seen.get(alike)
-            if found is None:
-                stored = part(read, alike)
-                levels = [model.comparisons[p][0].level(query, stored) for p in positions]
-                found = seen[alike] = (
-                    levels,
-                    sum(
-                        model.comparisons[p][1][lv] for p, lv in zip(positions, levels, strict=True)
-                    ),
-                )
-            weight += found[1]
-            given.append(found[0])
-        return weight, given
+    def _group(self, row, read, at, positions, seen) -> tuple[list[int], float]:
+        """(levels, weight) of one group of comparisons for the row."""
+        alike = tuple(row[i] for i in at)
+        found = seen.get(alike)
+        if found is None:
+            stored, comparisons = part(read, alike), self.model.comparisons
+            levels = [comparisons[p][0].level(self.query, stored) for p in positions]
+            weight = sum(comparisons[p][1][lv] for p, lv in zip(positions, levels, strict=True))
+            found = seen[alike] = (levels, weight)
+        return found
 
-    def levels(given: list) -> tuple[int, ...]:
-        out = [0] * len(model.comparisons)
-        for (_, _, positions, _), found in zip(plan, given, strict=True):
-            for position, level in zip(positions, found, strict=True):
+    def weight(self, row) -> float:
+        """The pair's match weight."""
+        return self.model.prior_weight + sum(self._group(row, *g)[1] for g in self.plan)
+
+    def levels(self, row) -> tuple[int, ...]:
+        """The level of each comparison of the model (what weight() worked out)."""
+        out = [0] * len(self.model.comparisons)
+        for group in self.plan:
+            for position, level in zip(group[2], self._group(row, *group)[0], strict=True):
                 out[position] = level
         return tuple(out)
-
-    return compare, levels
 
 
 # The SQL of each column of key_queries (two of them are parts of a stored key).
@@ -313,15 +313,14 @@ def find_scored(
     query = record(
         0, "", first_name=first_name, last_name=last_name, dob=dob, phone=phone, address=address
     )
-    compare, levels = _comparer(model, query)
+    compare = _Comparer(model, query)
     ranked = []
     for row in found:
-        weight, given = compare(row)
-        chance = probability(weight)
+        chance = probability(compare.weight(row))
         if chance >= min_score:
-            ranked.append((-chance, row[_ID_AT], row, given))
+            ranked.append((-chance, row[_ID_AT], row))
     ranked.sort(key=lambda item: item[:2])
     return [
-        (Person.from_db(connection.alias, _NAMES, row), model.scored(levels(given)))
-        for _, _, row, given in ranked[:limit]
+        (Person.from_db(connection.alias, _NAMES, row), model.scored(compare.levels(row)))
+        for _, _, row in ranked[:limit]
     ]

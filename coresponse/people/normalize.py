@@ -256,13 +256,16 @@ _last_key = lru_cache(maxsize=262_144)(last_key)
 _dob_key = lru_cache(maxsize=65_536)(dob_key)
 
 
+def part_keys(street, house, postcode) -> tuple[str, str, str]:
+    """The stored keys of an address's street, house number and postcode: the values cut to
+    their columns (a longer one is stored cut, and equal cut keys still pair it)."""
+    return (street or "")[:100], (house or "")[:16], (postcode or "")[:16]
+
+
 @lru_cache(maxsize=262_144)
 def _address_keys(text) -> tuple[str, str, str, str]:
     parts = address(text)
-    return address_key(parts), parts.street[:STREET_KEY_LENGTH], parts.house[:16], parts.postcode
-
-
-STREET_KEY_LENGTH = 100  # a longer street name is stored cut: equal cut keys still pair it
+    return address_key(parts), *part_keys(parts.street, parts.house, parts.postcode)
 
 
 def person_keys(first, last, dob: date | None, phone, street_address) -> tuple[str, ...]:

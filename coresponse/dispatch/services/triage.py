@@ -278,13 +278,10 @@ def insert_results(
         for start in range(0, len(call_ids), CHUNK):
             ids = call_ids[start : start + CHUNK]
             picked = [prepared[n] for n in choices[start : start + CHUNK]]
-            if at_call == 0:  # the model's order: the call first
-                rows = [(call_id, *after) for call_id, (_, after) in zip(ids, picked, strict=True)]
-            else:
-                rows = [
-                    (*before, call_id, *after)
-                    for call_id, (before, after) in zip(ids, picked, strict=True)
-                ]
+            rows = [
+                (*before, call_id, *after)
+                for call_id, (before, after) in zip(ids, picked, strict=True)
+            ]
             writer.execute(rows, update=False)
             advance(len(rows))
 

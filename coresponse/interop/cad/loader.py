@@ -407,10 +407,6 @@ def _store_triage(checked: Checked, decided, disable, stored, pks) -> dict[str, 
             counts[distinct[choice].recommendation] += n
         base = len(results)
         results.extend((version, decision) for decision in distinct)
-        if not stored:  # every call new: no row needs sorting out
-            fresh_ids.extend(pks[index] for index in indices)
-            fresh_choices.extend(base + choice for choice in picked)
-            continue
         for index, choice in zip(indices, picked, strict=True):
             if checked.rows[index][0] in stored:
                 again[pks[index]] = (version, distinct[choice])

@@ -102,11 +102,12 @@ def part(inputs: tuple[str, ...], values: tuple) -> dict:
     out = {}
     if "first_name" in given or "last_name" in given:
         out.update(_names(given.get("first_name") or "", given.get("last_name") or ""))
-    for name, columns in (("dob", _birth), ("sex", _sex), ("phone", _phone), ("address", _place)):
+    for name, columns in (
+        ("dob", _birth), ("sex", _sex), ("phone", _phone), ("address", _place),
+        ("identifier", _identifier),
+    ):  # fmt: skip
         if name in given:
             out.update(columns(given[name]))
-    if "identifier" in given:
-        out.update(_identifier(given["identifier"]))
     return out
 
 
