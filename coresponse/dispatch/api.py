@@ -180,7 +180,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         calls = (
             selectors.visible_calls(self.request.user)
-            .select_related("triage__version__protocol")
+            .select_related("triage__version__protocol", "triage__reason")
             # A protocol's rules are a large document the response does not show.
             .defer("triage__version__document")
             .order_by("-received_at", "-id")

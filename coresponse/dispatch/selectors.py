@@ -148,8 +148,12 @@ def call_list(
 
 def call_for(user, call_id) -> Call:
     """The call with its assignments, or Http404 when missing or not visible (same response)."""
-    calls = visible_calls(user).prefetch_related(
-        Prefetch("assignments", queryset=Assignment.objects.select_related("team__program"))
+    calls = (
+        visible_calls(user)
+        .select_related("triage__reason")
+        .prefetch_related(
+            Prefetch("assignments", queryset=Assignment.objects.select_related("team__program"))
+        )
     )
     try:
         return calls.get(pk=int(call_id))
@@ -358,7 +362,7 @@ def open_assignments(program_ids: set[int] | None = None) -> list[Assignment]:
     team and page-outs: two queries."""
     rows = (
         Assignment.objects.filter(status__in=OPEN_STATUSES)
-        .select_related("call__program", "call__triage", "team__program")
+        .select_related("call__program", "call__triage__reason", "team__program")
         .prefetch_related(
             Prefetch(
                 "page_outs", queryset=PageOut.objects.select_related("user").order_by("paged_at")
@@ -506,7 +510,7 @@ def waiting_calls(user, at: AsOf) -> QuerySet[Call]:
     handoffs = Handoff.objects.filter(call=OuterRef("pk")).order_by("-offered_at", "-id")
     calls = (
         visible_calls(user)
-        .select_related("triage")
+        .select_related("triage__reason")
         .filter(received_at__lte=at.now, received_at__gt=at.now - BOARD_WINDOW)
         .annotate(
             has_team=Exists(Assignment.objects.filter(call=OuterRef("pk"))),

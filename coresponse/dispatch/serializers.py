@@ -21,7 +21,10 @@ class TriageSerializer(serializers.ModelSerializer):
     """What the protocol in force recommended, the rules that fired, and the sentence saying why."""
 
     recommendation_label = serializers.CharField(source="get_recommendation_display")
-    fired = serializers.ListField(child=serializers.CharField(), help_text="Rule ids, in order.")
+    fired = serializers.ListField(
+        child=serializers.CharField(), source="reason.fired", help_text="Rule ids, in order."
+    )
+    explanation = serializers.CharField(source="reason.explanation", read_only=True)
     protocol = serializers.SerializerMethodField(
         help_text="The protocol's id (slug); null for the default screening."
     )

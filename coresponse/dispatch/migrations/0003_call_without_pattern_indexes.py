@@ -31,10 +31,17 @@ def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     model = apps.get_model("dispatch", "Call")
-    for field, _ in _like_indexes(schema_editor, model):
+    for field, index in _like_indexes(schema_editor, model):
         statement = schema_editor._create_like_index_sql(model, field)
-        if statement is not None:
+        # Reversing 0005 (idempotency_key unique again) has made that one already.
+        if statement is not None and not _exists(schema_editor, index):
             schema_editor.execute(statement)
+
+
+def _exists(schema_editor, index: str) -> bool:
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [index])
+        return cursor.fetchone()[0] is not None
 
 
 class Migration(migrations.Migration):

@@ -8,6 +8,8 @@
 - `protocols_for(program ids)`, `store_results(...)` and `insert_results(...)` (calls that have
   no result yet): the halves of that, for an import that decides its calls from the rows it
   holds (interop.cad.loader) while it writes them.
+- `reason_ids(decisions)`: the stored TriageReason of each decision's rules and sentence, which
+  the calls decided alike share.
 - `save_version(protocol, document, user=..., note=...)`: a new version; old versions and the
   results they produced never change. Audited.
 
@@ -31,19 +33,26 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from coresponse.agencies.models import Program
-from coresponse.bulk import Upsert, indexes_rebuilt_after
-from coresponse.dispatch.models import Call, ProtocolVersion, TriageProtocol, TriageResult
+from coresponse.bulk import LOOKUP_BATCH, Upsert, indexes_rebuilt_after
+from coresponse.dispatch.models import (
+    Call,
+    ProtocolVersion,
+    TriageProtocol,
+    TriageReason,
+    TriageResult,
+)
 from coresponse.dispatch.triage import protocols
 from coresponse.dispatch.triage.engine import (
     CallFacts,
     CompiledProtocol,
+    Decision,
     compile_protocol,
     hours_problems,
 )
 from coresponse.privacy.services import record
 
 DEFAULT_ID = "default"
-_WRITTEN = ("version", "recommendation", "fired", "explanation", "triaged_at")
+_WRITTEN = ("version", "recommendation", "reason", "triaged_at")
 CHUNK = 5000
 _FIELDS = (
     "id",
@@ -129,8 +138,7 @@ def triage_call(call: Call, *, at: datetime | None = None) -> TriageResult:
         defaults={
             "version": version,
             "recommendation": decision.recommendation,
-            "fired": list(decision.fired),
-            "explanation": decision.explanation,
+            "reason_id": reason_ids([decision])[_reason_key(decision)],
             "triaged_at": at or timezone.now(),
         },
     )
@@ -210,12 +218,10 @@ def store_results(wanted: dict[int, tuple], at: datetime, advance=lambda n: None
 
     Through the shared bulk upsert (binary COPY on PostgreSQL), CHUNK calls at a time: Django's
     bulk_create spends ~0.1 ms a row preparing values, too slow for a 500,000-call import."""
-    writer = Upsert(TriageResult, ["call"], list(_WRITTEN), binary=True)
-    adapt = writer.adapters
-    stamp = adapt["triaged_at"](at)
-    as_json: dict[tuple, object] = {}  # a few distinct rule lists: adapt each once
-    order = ("call", *_WRITTEN)
-    pick = itemgetter(*(order.index(f.name) for f in writer.fields))  # the writer's order
+    writer = Upsert(TriageResult, ["call"], list(_WRITTEN), binary=True, pk=True)
+    stamp = writer.adapters["triaged_at"](at)
+    reasons = reason_ids(decision for _, decision in wanted.values())
+    pick = itemgetter(*(("call", *_WRITTEN).index(f.name) for f in writer.fields))
     ids = sorted(wanted)
     with transaction.atomic():
         for start in range(0, len(ids), CHUNK):
@@ -224,20 +230,15 @@ def store_results(wanted: dict[int, tuple], at: datetime, advance=lambda n: None
             inserts, updates = [], []
             for call_id in chunk:
                 version, decision = wanted[call_id]
-                version_id = version.pk if version is not None else None
-                old = existing.get(call_id)
-                if old is not None and tuple(old) == (
-                    version_id,
+                row = (
+                    version.pk if version is not None else None,
                     decision.recommendation,
-                    list(decision.fired),
-                    decision.explanation,
-                ):
+                    reasons[_reason_key(decision)],
+                )
+                old = existing.get(call_id)
+                if old == row:
                     continue
-                fired = as_json.get(decision.fired)
-                if fired is None:
-                    fired = as_json[decision.fired] = writer.constant("fired", list(decision.fired))
-                row = (call_id, version_id, decision.recommendation, fired, decision.explanation)
-                (inserts if old is None else updates).append(pick(row + (stamp,)))
+                (inserts if old is None else updates).append(pick((call_id, *row, stamp)))
             for rows, update in ((inserts, False), (updates, True)):
                 if rows:
                     writer.execute(rows, update=update)
@@ -253,11 +254,11 @@ def insert_results(
 ) -> None:
     """Insert the results of calls that have none yet (just created, as by an import): call
     `call_ids[i]` gets `results[choices[i]]`, a (version, decision). An import's calls share a
-    few hundred distinct results, so each is adapted for the database once and a row is its
-    call id in front of it; the rows go through the shared bulk writer (binary COPY on
-    PostgreSQL) with nothing looked up."""
-    writer = Upsert(TriageResult, ["call"], list(_WRITTEN), binary=True)
+    few hundred distinct results, so each is a row of a few numbers with the call id in front,
+    through the shared bulk writer (binary COPY on PostgreSQL), with nothing looked up."""
+    writer = Upsert(TriageResult, ["call"], list(_WRITTEN), binary=True, pk=True)
     stamp = writer.adapters["triaged_at"](at)
+    reasons = reason_ids(decision for _, decision in results)
     order = [f.name for f in writer.fields]
     at_call = order.index("call")
     prepared = []
@@ -265,8 +266,7 @@ def insert_results(
         values = {
             "version": version.pk if version is not None else None,
             "recommendation": decision.recommendation,
-            "fired": writer.constant("fired", list(decision.fired)),
-            "explanation": decision.explanation,
+            "reason": reasons[_reason_key(decision)],
             "triaged_at": stamp,
         }
         row = tuple(values[name] for name in order if name != "call")
@@ -286,15 +286,45 @@ def insert_results(
             advance(len(rows))
 
 
-def _stored_results(ids: list[int]) -> dict[int, list]:
-    """call id -> [version id, recommendation, fired, explanation] of the sorted ids' results."""
+def _reason_key(decision: Decision) -> tuple:
+    return decision.explanation, tuple(decision.fired)
+
+
+def reason_ids(decisions: Iterable[Decision]) -> dict[tuple, int]:
+    """(explanation, rules fired) -> the id of its TriageReason, for each decision's; those not
+    stored yet are created (a concurrent writer's are kept: the unique constraint decides)."""
+    wanted = {_reason_key(decision) for decision in decisions}
+    found = _stored_reasons(wanted)
+    missing = wanted - found.keys()
+    if missing:
+        TriageReason.objects.bulk_create(
+            [TriageReason(explanation=text, fired=list(fired)) for text, fired in sorted(missing)],
+            ignore_conflicts=True,
+        )
+        found.update(_stored_reasons(missing))
+    return found
+
+
+def _stored_reasons(wanted: set[tuple]) -> dict[tuple, int]:
+    texts = sorted({text for text, _ in wanted})
+    found = {}
+    for start in range(0, len(texts), LOOKUP_BATCH):
+        rows = TriageReason.objects.filter(explanation__in=texts[start : start + LOOKUP_BATCH])
+        for pk, text, fired in rows.values_list("pk", "explanation", "fired"):
+            if (text, tuple(fired)) in wanted:
+                found[text, tuple(fired)] = pk
+    return found
+
+
+def _stored_results(ids: list[int]) -> dict[int, tuple]:
+    """call id -> (version id, recommendation, reason id) of the sorted ids' results."""
     # Fresh calls (an import, the seed) have no results: one cheap range query says so.
     if not TriageResult.objects.filter(call_id__gte=ids[0], call_id__lte=ids[-1]).exists():
         return {}
     return {
-        call_id: rest
+        call_id: tuple(rest)
         for call_id, *rest in TriageResult.objects.filter(call_id__in=ids).values_list(
-            "call_id", "version_id", "recommendation", "fired", "explanation"
+            "call_id", "version_id", "recommendation", "reason_id"
         )
     }
 

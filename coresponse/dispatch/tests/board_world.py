@@ -25,6 +25,8 @@ from coresponse.agencies.models import (
     User,
 )
 from coresponse.dispatch.models import Call, CallSource, Recommendation, TriageResult
+from coresponse.dispatch.services.triage import reason_ids
+from coresponse.dispatch.triage.engine import Decision
 
 AGENCIES = (
     ("psap", "Cedar 911", AgencyKind.PSAP),
@@ -81,12 +83,10 @@ class BoardWorld:
 
 
 def triage(call: Call, recommendation: str, explanation: str = "") -> TriageResult:
+    text = explanation or f"Recommended {Recommendation(recommendation).label}."
+    (reason,) = reason_ids([Decision(recommendation, ("T1",), text)]).values()
     return TriageResult.objects.create(
-        call=call,
-        recommendation=recommendation,
-        fired=["T1"],
-        explanation=explanation or f"Recommended {Recommendation(recommendation).label}.",
-        triaged_at=call.received_at,
+        call=call, recommendation=recommendation, reason_id=reason, triaged_at=call.received_at
     )
 
 

@@ -5,9 +5,17 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 
 from coresponse.agencies.models import Agency, Program
-from coresponse.dispatch.models import Call, ProtocolVersion, TriageProtocol, TriageResult
+from coresponse.dispatch.models import (
+    Call,
+    ProtocolVersion,
+    TriageProtocol,
+    TriageReason,
+    TriageResult,
+)
 from coresponse.dispatch.services.triage import (
     install_protocol,
     protocol_for,
@@ -99,7 +107,8 @@ def test_bulk_triage_matches_one_by_one_and_leaves_unchanged_results(
         call(i, ride if i % 2 else None, at=AFTERNOON + timedelta(hours=i), narrative=text)
         for i, text in enumerate(texts * 3)
     ]
-    with django_assert_max_num_queries(12):
+    # A bounded number of queries, not one per call (the reasons: found, created, found again).
+    with django_assert_max_num_queries(14):
         assert triage_calls(Call.objects.all()).total() == len(calls)
     bulk = {r.call_id: (r.version_id, r.recommendation, r.fired, r.explanation)
             for r in TriageResult.objects.all()}  # fmt: skip
@@ -151,3 +160,72 @@ def test_install_is_idempotent_and_keeps_later_versions(ride):
     again = install_protocol(ride, "ride-along")
     assert again == protocol and protocol.versions.count() == 2
     assert TriageProtocol.objects.filter(program=ride, is_active=True).count() == 1
+
+
+def test_calls_decided_alike_share_one_stored_reason(ride):
+    install_protocol(ride, "ride-along")
+    alike = [call(i, ride, at=AFTERNOON + timedelta(minutes=i)) for i in range(3)]
+    other = call(9, ride, narrative="has a gun")
+    triage_calls(Call.objects.all())
+    reason = dict(TriageResult.objects.values_list("call_id", "reason_id"))
+    assert len({reason[c.pk] for c in alike}) == 1 and reason[other.pk] != reason[alike[0].pk]
+    assert TriageReason.objects.count() == 2
+    one = triage_call(alike[0])  # one at a time finds the stored reason
+    assert one.reason_id == reason[alike[0].pk] and TriageReason.objects.count() == 2
+    assert one.fired == ["R1"] and "rule R1" in one.explanation
+
+
+def test_an_idempotency_key_is_unique_where_given(db):
+    for n in range(3):
+        call(n)  # imported and typed calls have no key: any number of them
+    call(10, idempotency_key="7:retry-me")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        call(11, idempotency_key="7:retry-me")
+    assert Call.objects.filter(idempotency_key__isnull=True).count() == 3
+
+
+BEFORE, AFTER = (
+    ("dispatch", "0003_call_without_pattern_indexes"),
+    ("dispatch", "0004_triage_reasons"),
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reasons_migration_keeps_every_result_and_reverses():
+    """Stored results keep their rules and sentence through 0004, sharing one reason each, and
+    get them back when it is reversed."""
+    stored = {"a": (["R1"], "one"), "b": (["R1"], "one"), "c": ([], "two")}
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate([BEFORE])
+        apps = executor.loader.project_state([BEFORE]).apps
+        old_call = apps.get_model("dispatch", "Call")
+        old_result = apps.get_model("dispatch", "TriageResult")
+        for external_id, (fired, text) in stored.items():
+            c = old_call.objects.create(
+                external_id=external_id, received_at=AFTERNOON, source="911", call_type="X"
+            )
+            old_result.objects.create(
+                call=c, recommendation="ems", fired=fired, explanation=text, triaged_at=AFTERNOON
+            )
+
+        executor = MigrationExecutor(connection)
+        executor.migrate([AFTER])
+        apps = executor.loader.project_state([AFTER]).apps
+        result = apps.get_model("dispatch", "TriageResult")
+        rows = result.objects.values_list(
+            "call__external_id", "reason__fired", "reason__explanation", "recommendation"
+        )
+        assert {r[0]: (r[1], r[2]) for r in rows} == stored and {r[3] for r in rows} == {"ems"}
+        assert apps.get_model("dispatch", "TriageReason").objects.count() == 2
+
+        executor = MigrationExecutor(connection)
+        executor.migrate([BEFORE])
+        apps = executor.loader.project_state([BEFORE]).apps
+        rows = apps.get_model("dispatch", "TriageResult").objects.values_list(
+            "call__external_id", "fired", "explanation"
+        )
+        assert {r[0]: (r[1], r[2]) for r in rows} == stored
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

@@ -38,6 +38,8 @@ from zoneinfo import ZoneInfo
 from coresponse.agencies.models import Agency, Membership, Program, Role, Team, User
 from coresponse.care.models import Enrollment, FollowUp, Referral
 from coresponse.dispatch.models import Assignment, Call, TriageResult
+from coresponse.dispatch.services.triage import reason_ids
+from coresponse.dispatch.triage.engine import Decision
 from coresponse.field.models import Encounter
 from coresponse.operations.models import Budget, Expenditure, FundingSource
 from coresponse.people.models import IdentityLink, Person
@@ -182,9 +184,8 @@ def build() -> Data:
             district=district,
             program=d.programs[program],
         )
-        TriageResult.objects.create(
-            call=call, recommendation=rec, explanation="test", triaged_at=at
-        )
+        (reason,) = reason_ids([Decision(rec, (), "test")]).values()
+        TriageResult.objects.create(call=call, recommendation=rec, reason_id=reason, triaged_at=at)
         d.calls[name] = call
         if extra is None:
             continue

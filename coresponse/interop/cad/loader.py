@@ -22,8 +22,10 @@ import gc
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import repeat
 from operator import itemgetter
 
 from django.db import transaction
@@ -223,15 +225,18 @@ def _write(checked: Checked, flags, program, stored, report: ImportReport, disab
     new, old = [], []
     batches = {True: old, False: new}
     fresh = len(checked.rows) - len(stored)
+    flagged = flags is not None
     with _bar("writing", disable, len(checked.rows)) as bar, indexes_rebuilt_after(Call, fresh):
-        for index, values in enumerate(checked.rows):
-            row = values + [flags[index]] + tail if flags is not None else values + tail
+        for values, flag, key in zip(
+            checked.rows, flags or repeat(False), pks or repeat(None), strict=False
+        ):
+            row = [*values, flag, *tail] if flagged else [*values, *tail]
             for at, adapter in adapt:
                 if row[at] is not None:
                     row[at] = adapter(row[at])
             is_stored = values[0] in stored
-            if pks is not None and not is_stored:
-                row.append(pks[index])
+            if key is not None and not is_stored:
+                row.append(key)
             batch = batches[is_stored]
             batch.append(picks[is_stored](row))
             if len(batch) == BATCH:
@@ -281,10 +286,9 @@ def frequent_flags(checked: Checked, *, stored: bool = True) -> list[bool]:
 def _stored_calls(checked: Checked, numbers, window):
     """(number, time) of the stored calls, other than the file's, from these numbers and near
     enough in time to count for the file's calls."""
-    moments = [values[checked.fields.index("received_at")] for values in checked.rows]
-    span = Call.objects.filter(
-        received_at__gt=min(moments) - window, received_at__lte=max(moments)
-    ).order_by()
+    moment = itemgetter(checked.fields.index("received_at"))
+    first, last = min(map(moment, checked.rows)), max(map(moment, checked.rows))
+    span = Call.objects.filter(received_at__gt=first - window, received_at__lte=last).order_by()
     total = span.count()
     if not total:
         return
@@ -378,12 +382,14 @@ def _stored_facts(checked: Checked, stored: dict[str, int], names: list[str]) ->
     return kept
 
 
-def _taken_keys(checked: Checked, stored: dict[str, int]) -> list[int] | None:
+def _taken_keys(checked: Checked, stored: dict[str, int]) -> Sequence[int] | None:
     """Each row's primary key, the new rows' taken beforehand (bulk.new_ids), so their triage
     results are written without looking the calls up; None where keys cannot be taken."""
     taken = new_ids(Call, len(checked.rows) - len(stored))
     if taken is None:
         return None if len(stored) < len(checked.rows) else [stored[v[0]] for v in checked.rows]
+    if not stored:  # a first load: the rows' keys are the ones taken, in order
+        return taken
     fresh = iter(taken)
     return [stored.get(values[0]) or next(fresh) for values in checked.rows]
 
@@ -407,6 +413,10 @@ def _store_triage(checked: Checked, decided, disable, stored, pks) -> dict[str, 
             counts[distinct[choice].recommendation] += n
         base = len(results)
         results.extend((version, decision) for decision in distinct)
+        if not stored:  # a first load: every call is new, nothing to tell apart per call
+            fresh_ids.extend(map(pks.__getitem__, indices))
+            fresh_choices.extend(map(base.__add__, picked))
+            continue
         for index, choice in zip(indices, picked, strict=True):
             if checked.rows[index][0] in stored:
                 again[pks[index]] = (version, distinct[choice])

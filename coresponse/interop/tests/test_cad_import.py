@@ -102,7 +102,7 @@ def test_reimporting_the_same_export_changes_nothing(tmp_path):
     calls = list(Call.objects.order_by("pk").values_list(*fields))
     triage = list(
         TriageResult.objects.order_by("call_id").values_list(
-            "call_id", "recommendation", "fired", "explanation", "triaged_at"
+            "call_id", "recommendation", "reason__fired", "reason__explanation", "triaged_at"
         )
     )
     again = import_calls(path, mapping)
@@ -111,7 +111,7 @@ def test_reimporting_the_same_export_changes_nothing(tmp_path):
     assert (
         list(
             TriageResult.objects.order_by("call_id").values_list(
-                "call_id", "recommendation", "fired", "explanation", "triaged_at"
+                "call_id", "recommendation", "reason__fired", "reason__explanation", "triaged_at"
             )
         )
         == triage

@@ -154,8 +154,8 @@ def _stored_calls() -> list[tuple]:
             "caller_phone",
             "frequent_caller",
             "triage__recommendation",
-            "triage__fired",
-            "triage__explanation",
+            "triage__reason__fired",
+            "triage__reason__explanation",
         )
     )
 
