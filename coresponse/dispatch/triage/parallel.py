@@ -7,6 +7,7 @@
     decisions = pending.result()                       # one list of Decisions per group
     # or, for storing many: the few distinct decisions, each call's index into them
     distinct, choices = pending.choices()              # choices: one sequence per group
+    pending.also()                                     # what `also=` worked out there
 
 An import has every call's facts in memory before it writes a row, so triage need not wait for
 the write: a forked child reads the parent's facts and compiled protocols as they are (no
@@ -42,10 +43,16 @@ class Pending(Protocol):
 
     def choices(self) -> tuple[list[Decision], list[Sequence[int]]]: ...
 
+    def also(self) -> object: ...
+
 
 class _Done:
-    def __init__(self, decisions: list[list[Decision]]):
+    def __init__(self, decisions: list[list[Decision]], also: object = None):
         self._decisions = decisions
+        self._also = also
+
+    def also(self) -> object:
+        return self._also
 
     def result(self) -> list[list[Decision]]:
         return self._decisions
@@ -59,24 +66,34 @@ class _Done:
 
 
 class _Child:
-    def __init__(self, groups: Groups):
+    def __init__(self, groups: Groups, also: Callable[[], object] | None):
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=_child, args=(groups, send), daemon=True)
+        self._process = context.Process(target=_child, args=(groups, also, send), daemon=True)
         self._process.start()
         send.close()
+        self._answer: tuple | None = None
+
+    def _answered(self) -> tuple:
+        if self._answer is None:
+            try:
+                self._answer = self._receive.recv()
+            except EOFError:
+                self._process.join()
+                code = self._process.exitcode
+                raise RuntimeError(
+                    f"the triage process ended without an answer (exit code {code})"
+                ) from None
+            finally:
+                self._receive.close()
+            self._process.join()
+        return self._answer
+
+    def also(self) -> object:
+        return self._answered()[3]
 
     def choices(self) -> tuple[list[Decision], list[Sequence[int]]]:
-        try:
-            distinct, indices, sizes = self._receive.recv()
-        except EOFError:
-            self._process.join()
-            raise RuntimeError(
-                f"the triage process ended without an answer (exit code {self._process.exitcode})"
-            ) from None
-        finally:
-            self._receive.close()
-        self._process.join()
+        distinct, indices, sizes, _ = self._answered()
         out, start = [], 0
         for size in sizes:
             out.append(indices[start : start + size])
@@ -88,22 +105,27 @@ class _Child:
         return [[distinct[i] for i in indices] for indices in choices]
 
 
-def decide_aside(groups: Groups, calls: int | None = None) -> Pending:
+def decide_aside(
+    groups: Groups, calls: int | None = None, *, also: Callable[[], object] | None = None
+) -> Pending:
     """Start deciding every group's facts with its protocol; `.result()` waits for them.
-    `calls`: how many there are, when the facts are functions that build them."""
+    `calls`: how many there are, when the facts are functions that build them. `also`: called
+    where the deciding happens, after it; its result (a picklable value) comes back as
+    `.also()`: what the facts' builders worked out on the way (an import's frequent callers)."""
     if calls is None:
         calls = sum(len(facts) for _, facts in groups if not callable(facts))
     if calls < ASIDE_MIN_CALLS or (os.cpu_count() or 1) < 2 or not _can_fork():
-        return _Done([compiled.decide_many(_facts(facts)) for compiled, facts in groups])
-    return _Child(groups)
+        decisions = [compiled.decide_many(_facts(facts)) for compiled, facts in groups]
+        return _Done(decisions, also() if also is not None else None)
+    return _Child(groups, also)
 
 
 def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _child(groups: Groups, send) -> None:
-    """Decide, then send (distinct decisions, each call's index into them)."""
+def _child(groups: Groups, also, send) -> None:
+    """Decide, then send (distinct decisions, each call's index into them, also's result)."""
     position: dict[Decision, int] = {}
     distinct: list[Decision] = []
     indices = array("I")
@@ -117,5 +139,5 @@ def _child(groups: Groups, send) -> None:
                 distinct.append(decision)
             indices.append(index)
         sizes.append(len(indices) - start)
-    send.send((distinct, indices, sizes))
+    send.send((distinct, indices, sizes, also() if also is not None else None))
     send.close()

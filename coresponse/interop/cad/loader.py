@@ -5,7 +5,9 @@ Triage does not wait for the write: the calls' facts are known from the checked 
 are built and decided on the other core (dispatch.triage.parallel) while this process writes
 the calls, and the results are stored once the calls have their ids (taken before the write,
 bulk.new_ids, so the results need no lookup), each new call's result a row built from the few
-hundred distinct results of the import.
+hundred distinct results of the import. A first load (none of its calls stored yet) works its
+frequent callers out there too, as the facts are built: its calls are written unflagged and
+the frequent callers' marked after, so the flags cost the write no time.
 
 A large file is checked in two processes (reader.check), with the same report as one pass.
 
@@ -149,20 +151,29 @@ def import_calls(
             code: n for code, n in checked.call_types.items() if not vera.categories_of(code)
         }
         with transaction.atomic(), large_sqlite_cache():
+            stored = stored_ids(Call, [values[0] for values in checked.rows])
+            callers = "caller_phone" in checked.fields
+            # A first load works its frequent callers out with its triage, beside the write
+            # (the flags are facts the rules read), then flags the written calls.
+            beside = callers and triage and bool(checked.rows) and not stored
             flags = None
-            if "caller_phone" in checked.fields:
+            if callers and not beside:
                 started = time.perf_counter()
                 flags = frequent_flags(checked)
                 report.frequent = sum(flags)
                 report.seconds["flag"] = time.perf_counter() - started
-            stored = stored_ids(Call, [values[0] for values in checked.rows])
-            pending = pks = None
+            decided = pks = None
             if triage and checked.rows:
                 started = time.perf_counter()
-                pending = _decide(checked, flags, program, stored)
+                decided = _decide(checked, flags, program, stored, flags_beside=beside)
                 pks = _taken_keys(checked, stored)
                 report.seconds["triage"] = time.perf_counter() - started
             _write(checked, flags, program, stored, report, disable, pks)
+            if beside:
+                started = time.perf_counter()
+                _, _, pending = decided
+                report.frequent = _flag_written(checked, pending.also(), pks)
+                report.seconds["flag"] = time.perf_counter() - started
             record(
                 None,
                 "import",
@@ -173,9 +184,9 @@ def import_calls(
                 detail=f"{path} ({mapping.name}): {report.imported} calls, "
                 f"{report.created} new, {report.skipped} bad rows skipped",
             )
-            if pending is not None:
+            if decided is not None:
                 started = time.perf_counter()
-                report.recommendations = _store_triage(checked, pending, disable, stored, pks)
+                report.recommendations = _store_triage(checked, decided, disable, stored, pks)
                 report.triaged = sum(report.recommendations.values())
                 report.seconds["triage"] += time.perf_counter() - started
     finally:
@@ -252,12 +263,13 @@ def _write(checked: Checked, flags, program, stored, report: ImportReport, disab
     report.seconds["write"] = time.perf_counter() - started
 
 
-def frequent_flags(checked: Checked, *, stored: bool = True) -> list[bool]:
+def frequent_flags(checked: Checked, *, stored: bool = True, known=None) -> list[bool]:
     """Each row's frequent_caller, exactly as intake decides it when it takes a call
     (dispatch.services.intake.is_frequent_caller): N or more calls from the number within the
     threshold's days ending at the call, the call included, counting the file's calls and, with
     `stored`, the calls already in the database (other than the file's own, which its rows
-    replace). Computed before the write, so the flags are written with the calls."""
+    replace). `known`: those stored calls as read beforehand (stored_calls), for working the
+    flags out away from the database (beside the write, where the triage is decided)."""
     calls, days = frequent_caller_threshold()
     window = timedelta(days=days)
     phone_at = checked.fields.index("caller_phone")
@@ -266,9 +278,10 @@ def frequent_flags(checked: Checked, *, stored: bool = True) -> list[bool]:
     for index, values in enumerate(checked.rows):
         if values[phone_at]:
             history[values[phone_at]].append((values[time_at], index))
-    if stored and history:
-        for phone, at in _stored_calls(checked, history, window):
-            history[phone].append((at, -1))
+    if known is None and stored and history:
+        known = _stored_calls(checked, history, window)
+    for phone, at in known or ():
+        history[phone].append((at, -1))
     flags = [False] * len(checked.rows)
     first = itemgetter(0)
     for entries in history.values():
@@ -281,6 +294,28 @@ def frequent_flags(checked: Checked, *, stored: bool = True) -> list[bool]:
                 count = bisect.bisect_right(times, at) - bisect.bisect_right(times, at - window)
                 flags[index] = count >= calls
     return flags
+
+
+def stored_calls(checked: Checked) -> list[tuple]:
+    """(number, time) of the stored calls frequent_flags counts with the file's, read now."""
+    _, days = frequent_caller_threshold()
+    phone_at = checked.fields.index("caller_phone")
+    numbers = {values[phone_at] for values in checked.rows if values[phone_at]}
+    return list(_stored_calls(checked, numbers, timedelta(days=days))) if numbers else []
+
+
+def _flag_written(checked: Checked, flags: bytes, pks) -> int:
+    """Flag the calls just written unflagged whose flags were worked out beside the write (one
+    byte per row, from frequent_flags); returns how many."""
+    rows = [index for index, flag in enumerate(flags) if flag]
+    if pks is not None:
+        keys = [pks[index] for index in rows]
+    else:
+        found = stored_ids(Call, [checked.rows[index][0] for index in rows])
+        keys = [found[checked.rows[index][0]] for index in rows]
+    for start in range(0, len(keys), LOOKUP_BATCH):
+        Call.objects.filter(pk__in=keys[start : start + LOOKUP_BATCH]).update(frequent_caller=True)
+    return len(keys)
 
 
 def _stored_calls(checked: Checked, numbers, window):
@@ -310,17 +345,37 @@ def _stored_calls(checked: Checked, numbers, window):
             yield phone, at
 
 
-def _decide(checked: Checked, flags, program, stored: dict[str, int]):
+def _decide(checked: Checked, flags, program, stored: dict[str, int], *, flags_beside=False):
     """Start deciding every row's triage, on the other core when there are many (see
     dispatch.triage.parallel), from the facts the calls will hold once written: the row's
     values, and for a stored call the fields the export does not carry, as stored.
+
+    `flags_beside`: the frequent-caller flags are worked out where the facts are built (from
+    the stored calls read here) and come back as the pending's `also()`, one byte per row.
 
     Returns (version per program group, row indices per group, the pending decisions)."""
     fields = checked.fields
     at = {name: index for index, name in enumerate(fields)}
     missing = [name for name in ("priority", "narrative") if name not in at]
-    if flags is None:
-        missing.append("frequent_caller")
+    also = None
+    if flags_beside:
+        known, worked_out = stored_calls(checked), []
+
+        def flags_of() -> list[bool]:
+            if not worked_out:
+                worked_out.append(frequent_flags(checked, known=known))
+            return worked_out[0]
+
+        def also() -> bytes:
+            return bytes(flags_of())
+
+    else:
+
+        def flags_of() -> list[bool] | None:
+            return flags
+
+        if flags is None:
+            missing.append("frequent_caller")
     if program is None:
         missing.append("program")
     kept = _stored_facts(checked, stored, missing) if missing else {}
@@ -342,10 +397,11 @@ def _decide(checked: Checked, flags, program, stored: dict[str, int]):
         def build() -> list[CallFacts]:
             facts = []
             append = facts.append
+            known_flags = flags_of()
             for index in indices:
                 values = rows[index]
                 old = kept.get(values[0], blank) if kept else blank
-                frequent = flags[index] if flags is not None else old["frequent_caller"]
+                frequent = known_flags[index] if known_flags is not None else old["frequent_caller"]
                 append(
                     CallFacts(
                         values[ct],
@@ -363,7 +419,9 @@ def _decide(checked: Checked, flags, program, stored: dict[str, int]):
     chosen = protocols_for(groups)
     versions = [chosen[program_id][0] for program_id in groups]
     pending = decide_aside(
-        [(chosen[pid][1], facts_of(indices)) for pid, indices in groups.items()], len(rows)
+        [(chosen[pid][1], facts_of(indices)) for pid, indices in groups.items()],
+        len(rows),
+        also=also,
     )
     return versions, list(groups.values()), pending
 

@@ -121,14 +121,20 @@ def test_reimporting_the_same_export_changes_nothing(tmp_path):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("threshold", [(3, 90), (2, 30)])
+@pytest.mark.parametrize("way", ["before the write", "beside it", "beside it, forked"])
 def test_frequent_callers_are_flagged_exactly_as_intake_would_flag_them(
-    tmp_path, settings, threshold
+    tmp_path, settings, monkeypatch, threshold, way
 ):
+    # Without triage the flags are worked out before the write; a first load with triage works
+    # them out with the triage (forked for a large file, forced here) and flags after it.
     settings.CORESPONSE_FREQUENT_CALLER_CALLS, settings.CORESPONSE_FREQUENT_CALLER_DAYS = threshold
+    if way.endswith("forked"):
+        monkeypatch.setattr("coresponse.dispatch.triage.parallel.ASIDE_MIN_CALLS", 1)
     path = tmp_path / "detroit.csv"
     write_export(path, "detroit", seed=5, scale=SCALE, internal=True)
-    import_calls(path, mapping_for("detroit"), triage=False)
+    report = import_calls(path, mapping_for("detroit"), triage=way != "before the write")
     calls = Call.objects.exclude(caller_phone="")
+    assert report.frequent == calls.filter(frequent_caller=True).count()
     assert calls.filter(frequent_caller=True).exists()
     for call in calls:
         expected = is_frequent_caller(call.caller_phone, call.received_at, exclude_call_id=call.pk)
