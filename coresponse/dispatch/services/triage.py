@@ -26,7 +26,6 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from operator import itemgetter
 
 from django.db import transaction
 from django.db.models import Max, QuerySet
@@ -218,10 +217,9 @@ def store_results(wanted: dict[int, tuple], at: datetime, advance=lambda n: None
 
     Through the shared bulk upsert (binary COPY on PostgreSQL), CHUNK calls at a time: Django's
     bulk_create spends ~0.1 ms a row preparing values, too slow for a 500,000-call import."""
-    writer = Upsert(TriageResult, ["call"], list(_WRITTEN), binary=True, pk=True)
+    writer = _writer()
     stamp = writer.adapters["triaged_at"](at)
     reasons = reason_ids(decision for _, decision in wanted.values())
-    pick = itemgetter(*(("call", *_WRITTEN).index(f.name) for f in writer.fields))
     ids = sorted(wanted)
     with transaction.atomic():
         for start in range(0, len(ids), CHUNK):
@@ -238,7 +236,7 @@ def store_results(wanted: dict[int, tuple], at: datetime, advance=lambda n: None
                 old = existing.get(call_id)
                 if old == row:
                     continue
-                (inserts if old is None else updates).append(pick((call_id, *row, stamp)))
+                (inserts if old is None else updates).append((call_id, *row, stamp))
             for rows, update in ((inserts, False), (updates, True)):
                 if rows:
                     writer.execute(rows, update=update)
@@ -256,21 +254,18 @@ def insert_results(
     `call_ids[i]` gets `results[choices[i]]`, a (version, decision). An import's calls share a
     few hundred distinct results, so each is a row of a few numbers with the call id in front,
     through the shared bulk writer (binary COPY on PostgreSQL), with nothing looked up."""
-    writer = Upsert(TriageResult, ["call"], list(_WRITTEN), binary=True, pk=True)
+    writer = _writer()
     stamp = writer.adapters["triaged_at"](at)
     reasons = reason_ids(decision for _, decision in results)
-    order = [f.name for f in writer.fields]
-    at_call = order.index("call")
-    prepared = []
-    for version, decision in results:
-        values = {
-            "version": version.pk if version is not None else None,
-            "recommendation": decision.recommendation,
-            "reason": reasons[_reason_key(decision)],
-            "triaged_at": stamp,
-        }
-        row = tuple(values[name] for name in order if name != "call")
-        prepared.append((row[:at_call], row[at_call:]))
+    prepared = [  # a result's columns after its call's
+        (
+            version.pk if version is not None else None,
+            decision.recommendation,
+            reasons[_reason_key(decision)],
+            stamp,
+        )
+        for version, decision in results
+    ]
     with (
         transaction.atomic(),
         indexes_rebuilt_after(TriageResult, len(call_ids), foreign_keys=True),
@@ -278,12 +273,17 @@ def insert_results(
         for start in range(0, len(call_ids), CHUNK):
             ids = call_ids[start : start + CHUNK]
             picked = [prepared[n] for n in choices[start : start + CHUNK]]
-            rows = [
-                (*before, call_id, *after)
-                for call_id, (before, after) in zip(ids, picked, strict=True)
-            ]
+            rows = [(call_id, *rest) for call_id, rest in zip(ids, picked, strict=True)]
             writer.execute(rows, update=False)
             advance(len(rows))
+
+
+def _writer() -> Upsert:
+    """The results' bulk writer. A result is keyed by its call, so its columns are the call,
+    then _WRITTEN, in the model's order: rows are built in that order."""
+    writer = Upsert(TriageResult, ["call"], list(_WRITTEN), binary=True, pk=True)
+    assert [f.name for f in writer.fields] == ["call", *_WRITTEN]
+    return writer
 
 
 def _reason_key(decision: Decision) -> tuple:

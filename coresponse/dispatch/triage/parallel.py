@@ -4,8 +4,7 @@
                                                        # a function that builds it (called
                                                        # where the deciding happens)
     ...                                                # e.g. write the calls
-    decisions = pending.result()                       # one list of Decisions per group
-    # or, for storing many: the few distinct decisions, each call's index into them
+    # the few distinct decisions, and each call's index into them (what an import stores)
     distinct, choices = pending.choices()              # choices: one sequence per group
     pending.also()                                     # what `also=` worked out there
 
@@ -39,8 +38,6 @@ def _facts(facts: Facts) -> Sequence[CallFacts]:
 
 
 class Pending(Protocol):
-    def result(self) -> list[list[Decision]]: ...
-
     def choices(self) -> tuple[list[Decision], list[Sequence[int]]]: ...
 
     def also(self) -> object: ...
@@ -53,9 +50,6 @@ class _Done:
 
     def also(self) -> object:
         return self._also
-
-    def result(self) -> list[list[Decision]]:
-        return self._decisions
 
     def choices(self) -> tuple[list[Decision], list[Sequence[int]]]:
         position: dict[Decision, int] = {}
@@ -100,15 +94,11 @@ class _Child:
             start += size
         return distinct, out
 
-    def result(self) -> list[list[Decision]]:
-        distinct, choices = self.choices()
-        return [[distinct[i] for i in indices] for indices in choices]
-
 
 def decide_aside(
     groups: Groups, calls: int | None = None, *, also: Callable[[], object] | None = None
 ) -> Pending:
-    """Start deciding every group's facts with its protocol; `.result()` waits for them.
+    """Start deciding every group's facts with its protocol; `.choices()` waits for them.
     `calls`: how many there are, when the facts are functions that build them. `also`: called
     where the deciding happens, after it; its result (a picklable value) comes back as
     `.also()`: what the facts' builders worked out on the way (an import's frequent callers)."""

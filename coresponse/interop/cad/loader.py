@@ -263,13 +263,15 @@ def _write(checked: Checked, flags, program, stored, report: ImportReport, disab
     report.seconds["write"] = time.perf_counter() - started
 
 
-def frequent_flags(checked: Checked, *, stored: bool = True, known=None) -> list[bool]:
+def frequent_flags(checked: Checked, *, known=None) -> list[bool]:
     """Each row's frequent_caller, exactly as intake decides it when it takes a call
     (dispatch.services.intake.is_frequent_caller): N or more calls from the number within the
-    threshold's days ending at the call, the call included, counting the file's calls and, with
-    `stored`, the calls already in the database (other than the file's own, which its rows
-    replace). `known`: those stored calls as read beforehand (stored_calls), for working the
-    flags out away from the database (beside the write, where the triage is decided)."""
+    threshold's days ending at the call, the call included, counting the file's calls and the
+    calls already in the database (other than the file's own, which its rows replace).
+
+    `known`: those stored calls as (number, time), read beforehand (stored_calls) to work the
+    flags out away from the database (beside the write, where the triage is decided), or ()
+    to count the file's calls alone; None reads them here."""
     calls, days = frequent_caller_threshold()
     window = timedelta(days=days)
     phone_at = checked.fields.index("caller_phone")
@@ -278,7 +280,7 @@ def frequent_flags(checked: Checked, *, stored: bool = True, known=None) -> list
     for index, values in enumerate(checked.rows):
         if values[phone_at]:
             history[values[phone_at]].append((values[time_at], index))
-    if known is None and stored and history:
+    if known is None and history:
         known = _stored_calls(checked, history, window)
     for phone, at in known or ():
         history[phone].append((at, -1))

@@ -84,7 +84,7 @@ def compute(checked: Checked, choice: ProtocolChoice) -> Shares:
     zone = mapping.zone
     fields = {name: index for index, name in enumerate(checked.fields)}
     rows = checked.rows
-    flags = frequent_flags(checked, stored=False) if "caller_phone" in fields else None
+    flags = frequent_flags(checked, known=()) if "caller_phone" in fields else None
     frequent = frozenset(("frequent_caller",))
     none = frozenset()
     get = _getter(fields)
