@@ -157,7 +157,9 @@ class Upsert:
 
     Every concrete field is inserted (the default for fields the file lacks, so new rows are
     whole); only `update` fields are overwritten in stored rows. With `pk` the primary key is
-    a column too (first, as in the model), for rows whose ids the caller took (`new_ids`).
+    a column too, for rows whose ids the caller took (`new_ids`). The columns are in the
+    model's order (the key first), or in `columns` (every field's name once): the order the
+    caller's rows already hold them in.
 
     `binary`: on PostgreSQL, COPY in binary format, typed by the table's own column types, so
     the server parses no text (a large import's write takes about half the time). Every value
@@ -174,9 +176,15 @@ class Upsert:
         *,
         binary: bool = False,
         pk: bool = False,
+        columns: Sequence[str] | None = None,
     ):
         meta = model._meta
         self.fields = [f for f in meta.concrete_fields if pk or not f.primary_key]
+        if columns is not None:
+            by_name = {f.name: f for f in self.fields}
+            if sorted(columns) != sorted(by_name):
+                raise ValueError(f"columns must name each of {sorted(by_name)} once")
+            self.fields = [by_name[name] for name in columns]
         self.binary = binary and connection.vendor == "postgresql"
         self._types: list[int] | None = None
         self.adapters = {}
@@ -324,17 +332,38 @@ def _adapter(field):
         if connection.vendor != "sqlite":
             return ops.adapt_datetimefield_value
         # SQLite's adapt_datetimefield_value minus its per-value lookups: naive in the
-        # connection's zone (UTC), as text, that is the ISO text less its "+00:00" (a third
-        # of the time of making a naive copy to print).
+        # connection's zone, as text.
         zone = connection.timezone
         if connection.timezone_name == "UTC":
-            return lambda value: value.astimezone(zone).isoformat(" ")[:-6]
+            return _utc_text(zone)
         return lambda value: str(value.astimezone(zone).replace(tzinfo=None))
     if isinstance(field, models.DateField):
         return ops.adapt_datefield_value
     if isinstance(field, models.JSONField):
         return lambda value: ops.adapt_json_value(value, field.encoder)
     return lambda value: field.get_db_prep_save(value, connection)
+
+
+_MINUTES = [f" {hour:02d}:{minute:02d}:" for hour in range(24) for minute in range(60)]
+_SECONDS = [f"{second:02d}" for second in range(60)]
+
+
+def _utc_text(utc):
+    """A time as Django writes it to SQLite in UTC ("2024-05-01 12:00:00[.ffffff]"), from
+    tables of the day's and the minute's text: half the time of isoformat, most of a large
+    import's adapting (measured, 500,000 times: 1.0 s against 1.7-2.1 s)."""
+    days: dict[int, str] = {}
+
+    def text(value) -> str:
+        value = value.astimezone(utc)
+        ordinal = value.toordinal()
+        day = days.get(ordinal)
+        if day is None:
+            day = days[ordinal] = value.date().isoformat()
+        out = day + _MINUTES[value.hour * 60 + value.minute] + _SECONDS[value.second]
+        return f"{out}.{value.microsecond:06d}" if value.microsecond else out
+
+    return text
 
 
 def _prepare(field, value):

@@ -29,8 +29,15 @@ class Call(models.Model):
     longitude = models.FloatField(null=True, blank=True)
     district = models.CharField(max_length=60, blank=True)
     narrative = models.TextField(blank=True)
+    # Indexed where given (call_program_given, call_created_by_given): imported calls have
+    # neither, and a full index would hold an entry for each of them.
     program = models.ForeignKey(
-        Program, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+        Program,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calls",
+        db_index=False,
     )
     caller_name = models.CharField(max_length=200, blank=True)
     # Digits only (see dispatch.services.intake), so repeat callers are found by equality.
@@ -42,11 +49,26 @@ class Call(models.Model):
     # Unique where given (call_idempotency_key_unique): imported calls have none.
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
         ordering = ["-received_at"]
+        indexes = [
+            models.Index(
+                fields=["program"], condition=Q(program__isnull=False), name="call_program_given"
+            ),
+            models.Index(
+                fields=["created_by"],
+                condition=Q(created_by__isnull=False),
+                name="call_created_by_given",
+            ),
+        ]
         constraints = [
             # A partial index: a unique index on every call would hold an entry for each
             # imported call's empty key (a second of a 500,000-call import on SQLite).

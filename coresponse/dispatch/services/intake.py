@@ -65,16 +65,26 @@ def normalize_phone(text) -> str:
     return digits
 
 
-def phone_problem(text) -> str:
-    """Why `text` is not a usable caller number, or "" when it is (or is empty)."""
+def parse_phone(text) -> str:
+    """The digits of a usable caller number (as normalize_phone gives them; "" for none), or
+    ValueError saying why `text` is not one."""
     text = str(text or "").strip()
     if not text:
         return ""
     if not _PHONE_TEXT.match(text):
-        return "Use digits only (spaces, dashes, dots and parentheses are fine)."
+        raise ValueError("Use digits only (spaces, dashes, dots and parentheses are fine).")
     digits = normalize_phone(text)
     if not PHONE_MIN_DIGITS <= len(digits) <= PHONE_MAX_DIGITS:
-        return f"A phone number has {PHONE_MIN_DIGITS} to {PHONE_MAX_DIGITS} digits."
+        raise ValueError(f"A phone number has {PHONE_MIN_DIGITS} to {PHONE_MAX_DIGITS} digits.")
+    return digits
+
+
+def phone_problem(text) -> str:
+    """Why `text` is not a usable caller number, or "" when it is (or is empty)."""
+    try:
+        parse_phone(text)
+    except ValueError as error:
+        return str(error)
     return ""
 
 
@@ -145,10 +155,10 @@ def _check_fields(fields: dict, allowed: frozenset) -> None:
 def _clean(call: Call, fields: dict) -> None:
     """Model validation as the last line: choices, lengths, the priority and coordinate ranges."""
     if "caller_phone" in fields:
-        problem = phone_problem(fields["caller_phone"])
-        if problem:
-            raise ValidationError({"caller_phone": [problem]})
-        call.caller_phone = normalize_phone(fields["caller_phone"])
+        try:
+            call.caller_phone = parse_phone(fields["caller_phone"])
+        except ValueError as error:
+            raise ValidationError({"caller_phone": [str(error)]}) from None
     for name in ("call_type", "address", "district", "caller_name", "narrative"):
         value = getattr(call, name)
         if isinstance(value, str):

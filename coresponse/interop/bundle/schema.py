@@ -28,7 +28,7 @@ from coresponse.care.models import (
     ServiceType,
 )
 from coresponse.dispatch.models import Call, CallSource
-from coresponse.dispatch.services.intake import normalize_phone, phone_problem
+from coresponse.dispatch.services.intake import parse_phone
 from coresponse.field.models import Concern, Disposition, Encounter, EncounterKind, Service
 from coresponse.people import normalize
 from coresponse.people.models import Person, RaceEthnicity, Sex
@@ -209,10 +209,10 @@ class Phone(Type):
     blank = ""
 
     def parse(self, text):
-        problem = phone_problem(text)
-        if problem:
-            raise ValueError(f"{shown(text)}: {problem}")
-        return normalize_phone(text)
+        try:
+            return parse_phone(text)
+        except ValueError as error:
+            raise ValueError(f"{shown(text)}: {error}") from None
 
 
 class Timestamp(Type):

@@ -200,39 +200,36 @@ def _write(checked: Checked, flags, program, stored, report: ImportReport, disab
     `pks`: each row's primary key, taken beforehand (bulk.new_ids) for the new ones."""
     started = time.perf_counter()
     fields = list(checked.fields)
-    extra = []  # values after the row's own: its flag, the program
+    extra = []  # values after the row's own and its flag: the program
     if flags is not None:
         fields.append("frequent_caller")
     if program is not None:
         fields.append("program")
         extra.append(program.pk)
     update = [name for name in fields if name != "external_id"]
+    # A row for the writer is the values, then the defaults of the fields the export does not
+    # carry (then, for a new row with a key taken beforehand, its key): the writer's columns
+    # are in that order. The values that need adapting for the database (times, on SQLite)
+    # are adapted.
+    rest = [
+        f.name for f in Call._meta.concrete_fields if not f.primary_key and f.name not in fields
+    ]
+    columns = fields + rest
     # Binary COPY on PostgreSQL: the rows hold the columns' own Python types.
     writers = {
-        True: Upsert(Call, ["external_id"], update, binary=True),  # stored rows
-        False: Upsert(Call, ["external_id"], update, binary=True, pk=pks is not None),
+        True: Upsert(Call, ["external_id"], update, binary=True, columns=columns),  # stored
+        False: Upsert(
+            Call,
+            ["external_id"],
+            update,
+            binary=True,
+            pk=pks is not None,
+            columns=columns + [Call._meta.pk.name] if pks is not None else columns,
+        ),
     }
-    # A row for the writer is the values, then the defaults of the fields the export does not
-    # carry (then, for a new row with a key taken beforehand, its key), picked in the writer's
-    # column order by one itemgetter; the values that need adapting for the database (times,
-    # on SQLite) are adapted first.
-    position = {name: index for index, name in enumerate(fields)}
-    defaults = []
-    for model_field in writers[True].fields:
-        if model_field.name not in position:
-            position[model_field.name] = len(fields) + len(defaults)
-            defaults.append(writers[True].adapters[model_field.name])  # the prepared default
-    tail = extra + defaults
-    key_at = len(fields) + len(defaults)  # a new row's taken key, after the defaults
-    picks = {
-        kind: itemgetter(*(key_at if f.primary_key else position[f.name] for f in w.fields))
-        for kind, w in writers.items()
-    }
-    adapt = [
-        (position[n], writers[True].adapters[n])
-        for n in fields
-        if writers[True].adapters[n] is not None
-    ]
+    adapters = writers[True].adapters
+    tail = extra + [adapters[name] for name in rest]  # the prepared defaults
+    adapt = [(at, adapters[name]) for at, name in enumerate(fields) if adapters[name] is not None]
     new, old = [], []
     batches = {True: old, False: new}
     fresh = len(checked.rows) - len(stored)
@@ -249,7 +246,7 @@ def _write(checked: Checked, flags, program, stored, report: ImportReport, disab
             if key is not None and not is_stored:
                 row.append(key)
             batch = batches[is_stored]
-            batch.append(picks[is_stored](row))
+            batch.append(row)
             if len(batch) == BATCH:
                 writers[is_stored].execute(batch, update=is_stored)
                 bar.update(len(batch))
@@ -382,9 +379,7 @@ def _decide(checked: Checked, flags, program, stored: dict[str, int], *, flags_b
         missing.append("program")
     kept = _stored_facts(checked, stored, missing) if missing else {}
     blank = {"priority": None, "narrative": "", "frequent_caller": False, "program": None}
-    flagged, unflagged = frozenset({"frequent_caller"}), frozenset()
-    ct, rt, sc = at["call_type"], at["received_at"], at["source"]
-    pr, nr = at.get("priority"), at.get("narrative")
+    flag_sets = (frozenset(), frozenset({"frequent_caller"}))  # by the flag
     rows = checked.rows
     groups: dict[int | None, list[int]] = {}
     if program is not None or not kept:  # one program for every row
@@ -394,27 +389,35 @@ def _decide(checked: Checked, flags, program, stored: dict[str, int], *, flags_b
             groups.setdefault(kept.get(values[0], blank)["program"], []).append(index)
 
     def facts_of(indices: list[int]):
-        """The rows' facts: built where they are decided (the other core, for many)."""
+        """The rows' facts: built where they are decided (the other core, for many), a
+        column at a time (the row's value, else the stored call's, else the blank)."""
 
         def build() -> list[CallFacts]:
-            facts = []
-            append = facts.append
+            group = rows if len(indices) == len(rows) else [rows[i] for i in indices]
+            olds = [kept.get(values[0], blank) for values in group] if kept else None
+
+            def column(name: str):
+                if name in at:
+                    return map(itemgetter(at[name]), group)
+                return map(itemgetter(name), olds) if olds else repeat(blank[name])
+
             known_flags = flags_of()
-            for index in indices:
-                values = rows[index]
-                old = kept.get(values[0], blank) if kept else blank
-                frequent = known_flags[index] if known_flags is not None else old["frequent_caller"]
-                append(
-                    CallFacts(
-                        values[ct],
-                        values[pr] if pr is not None else old["priority"],
-                        (values[nr] if nr is not None else old["narrative"]) or "",
-                        values[rt],
-                        values[sc],
-                        flagged if frequent else unflagged,
-                    )
+            frequent = (
+                map(known_flags.__getitem__, indices)
+                if known_flags is not None
+                else column("frequent_caller")
+            )
+            return list(
+                map(
+                    CallFacts,
+                    column("call_type"),
+                    column("priority"),
+                    column("narrative"),
+                    column("received_at"),
+                    column("source"),
+                    map(flag_sets.__getitem__, frequent),
                 )
-            return facts
+            )
 
         return build
 

@@ -27,7 +27,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from coresponse.dispatch.models import CallSource
-from coresponse.dispatch.services.intake import normalize_phone, phone_problem
+from coresponse.dispatch.services.intake import parse_phone
 from coresponse.interop.bundle.schema import Problem, shown
 
 from .mapping import FIELDS, Mapping
@@ -674,21 +674,15 @@ def _point(raw: str):
 
 
 def _phone(raw: str):
-    text = raw.strip()
-    if not text:
-        return ""
-    problem = phone_problem(text)
-    if problem:
-        raise ValueError(f"{shown(text)}: {problem}")
-    return normalize_phone(text)
+    try:
+        return parse_phone(raw)
+    except ValueError as error:
+        raise ValueError(f"{shown(raw.strip())}: {error}") from None
 
 
 def _narrative(raw: str):
     text = raw.strip()
     return text.replace("\r\n", "\n") if "\r" in text else text
-
-
-_PHONES: dict[str, str] = {}  # number as written -> digits: callers call again
 
 
 def _text(limit: int | None):

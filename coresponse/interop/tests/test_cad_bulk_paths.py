@@ -3,7 +3,10 @@ per distinct facts) stores for every call what deciding that call alone gives; k
 before the write are the ones the database would give; plain indexes dropped during a large
 load are all there again after it, and after a failed one."""
 
+import datetime as dt
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -143,3 +146,24 @@ def test_results_of_a_large_load_are_still_checked_against_their_calls(monkeypat
         insert_results([987_654], [0], [(None, decision)], timezone.now())  # no such call
         connection.check_constraints()  # SQLite checks deferred keys at the commit
     assert not TriageResult.objects.exists()
+
+
+def test_the_writers_times_are_what_django_stores():
+    """The bulk writer's own time text (SQLite) is Django's, to the microsecond, in any zone
+    and on either side of a clock change; on PostgreSQL it is Django's adaptation itself."""
+    writer = bulk.Upsert(Call, ["external_id"], ["received_at"])
+    adapt = writer.adapters["received_at"]
+    zones = [ZoneInfo("America/Los_Angeles"), ZoneInfo("Asia/Kolkata"), dt.UTC]
+    times = [
+        datetime(2024, 3, 10, 1, 59, 59, tzinfo=zones[0]),
+        datetime(2024, 3, 10, 3, 0, 0, tzinfo=zones[0]),
+        datetime(2024, 11, 3, 1, 30, 0, tzinfo=zones[0], fold=1),
+        datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=zones[1]),
+        datetime(2024, 2, 29, 0, 0, 0, 1, tzinfo=zones[2]),
+    ]
+    moment = datetime(2023, 12, 31, 22, 0, 7, tzinfo=zones[1])
+    while moment.year < 2025:  # every day of two years, a different minute and second each
+        times.append(moment)
+        moment += timedelta(days=1, minutes=7, seconds=13)
+    expected = [connection.ops.adapt_datetimefield_value(value) for value in times]
+    assert [adapt(value) for value in times] == expected
