@@ -227,15 +227,24 @@ class TriageReason(models.Model):
         return self.explanation
 
 
+class RowKey(models.OneToOneField):
+    """A one-to-one key that is its table's primary key and, on SQLite, the row's own key
+    (`integer PRIMARY KEY` names the rowid; the `bigint` a key to a BigAutoField is declared
+    as makes a hidden rowid and a second B-tree of the keys, kept up at every insert)."""
+
+    def db_type(self, connection):
+        if connection.vendor == "sqlite":
+            return "integer"
+        return super().db_type(connection)
+
+
 class TriageResult(models.Model):
     """What the protocol in force recommended for a call, the rules that fired, and why.
 
-    Keyed by the call: one row and one index per call, the least an import of many calls
-    writes."""
+    Keyed by the call: one row per call in one B-tree (on SQLite the call id is the rowid),
+    the least an import of many calls writes."""
 
-    call = models.OneToOneField(
-        Call, primary_key=True, on_delete=models.CASCADE, related_name="triage"
-    )
+    call = RowKey(Call, primary_key=True, on_delete=models.CASCADE, related_name="triage")
     version = models.ForeignKey(
         ProtocolVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="results"
     )

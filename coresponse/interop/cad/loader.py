@@ -278,7 +278,7 @@ def frequent_flags(checked: Checked, *, known=None) -> list[bool]:
         if values[phone_at]:
             history[values[phone_at]].append((values[time_at], index))
     if known is None and history:
-        known = _stored_calls(checked, history, window)
+        known = _stored_calls(checked, window, history)
     for phone, at in known or ():
         history[phone].append((at, -1))
     flags = [False] * len(checked.rows)
@@ -298,9 +298,7 @@ def frequent_flags(checked: Checked, *, known=None) -> list[bool]:
 def stored_calls(checked: Checked) -> list[tuple]:
     """(number, time) of the stored calls frequent_flags counts with the file's, read now."""
     _, days = frequent_caller_threshold()
-    phone_at = checked.fields.index("caller_phone")
-    numbers = {values[phone_at] for values in checked.rows if values[phone_at]}
-    return list(_stored_calls(checked, numbers, timedelta(days=days))) if numbers else []
+    return list(_stored_calls(checked, timedelta(days=days)))
 
 
 def _flag_written(checked: Checked, flags: bytes, pks) -> int:
@@ -317,15 +315,18 @@ def _flag_written(checked: Checked, flags: bytes, pks) -> int:
     return len(keys)
 
 
-def _stored_calls(checked: Checked, numbers, window):
-    """(number, time) of the stored calls, other than the file's, from these numbers and near
-    enough in time to count for the file's calls."""
+def _stored_calls(checked: Checked, window, numbers=None):
+    """(number, time) of the stored calls, other than the file's, from these numbers (None:
+    the file's) and near enough in time to count for the file's calls."""
     moment = itemgetter(checked.fields.index("received_at"))
     first, last = min(map(moment, checked.rows)), max(map(moment, checked.rows))
     span = Call.objects.filter(received_at__gt=first - window, received_at__lte=last).order_by()
     total = span.count()
     if not total:
         return
+    if numbers is None:
+        phone = itemgetter(checked.fields.index("caller_phone"))
+        numbers = set(filter(None, map(phone, checked.rows)))
     imported = {values[0] for values in checked.rows}
     fields = ("caller_phone", "received_at", "external_id")
     if total <= SCAN_FACTOR * len(imported):  # the span is mostly this file: one pass over it

@@ -167,3 +167,38 @@ def test_the_writers_times_are_what_django_stores():
         moment += timedelta(days=1, minutes=7, seconds=13)
     expected = [connection.ops.adapt_datetimefield_value(value) for value in times]
     assert [adapt(value) for value in times] == expected
+
+
+def test_a_writer_takes_its_columns_in_the_rows_order_and_each_once():
+    names = [f.name for f in Call._meta.concrete_fields if not f.primary_key]
+    writer = bulk.Upsert(Call, ["external_id"], [], columns=names[::-1])
+    assert [f.name for f in writer.fields] == names[::-1]
+    with pytest.raises(ValueError, match="each of"):
+        bulk.Upsert(Call, ["external_id"], [], columns=names[1:])
+    with pytest.raises(ValueError, match="each of"):
+        bulk.Upsert(Call, ["external_id"], [], columns=[*names, names[0]])
+
+
+@pytest.mark.django_db
+def test_an_import_writes_one_btree_per_result_and_no_index_entries_for_empty_owners():
+    """A result's call id is its row's key (SQLite: the rowid, no second B-tree); a call's
+    program and creator are indexed only where given, and a lookup by either uses the index."""
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, Call._meta.db_table)
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA index_list(dispatch_triageresult)")
+            assert not [row for row in cursor.fetchall() if row[3] == "pk"]  # no autoindex
+            cursor.execute("PRAGMA table_info(dispatch_triageresult)")
+            assert ("call_id", "integer", 1) in [
+                (r[1], r[2].lower(), r[5]) for r in cursor.fetchall()
+            ]
+        else:
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: show the index
+    for column, name in (
+        ("program_id", "call_program_given"),
+        ("created_by_id", "call_created_by_given"),
+    ):
+        assert [n for n, c in found.items() if c["index"] and c["columns"] == [column]] == [name]
+    program = Program.objects.create(external_id="p", name="Co-responders", model="ride_along")
+    assert "call_program_given" in Call.objects.filter(program=program).explain()
+    assert "call_created_by_given" in Call.objects.filter(created_by_id=1).explain()
