@@ -156,7 +156,9 @@ def _records(reader, name: str, out: Checked):
 
 TWO_PASS_MIN_CHARS = 8_000_000  # about 25,000 rows of a wide export: below, a fork costs more
 SPLIT_TRIES = 1_000  # line ends tried after the middle for an even count of quotes
-FIRST_SHARE = 0.53  # of the text, for this process: the child also packs its rows to send
+FIRST_SHARE = (
+    0.56  # of the text, for this process: the child also checks its columns and packs its rows
+)
 
 
 def _two_cores() -> bool:
@@ -221,15 +223,18 @@ def _check_halves(name: str, text: str, split: int, mapping: Mapping, advance) -
         if payload is None and child.is_alive():
             child.terminate()
         child.join()
-    second, problems, fatal = _unpack(payload, plan)
+    second, problems, fatal, failed = _unpack(payload, plan)
     if fatal:
         return None
     offset = reader.line_num
     second.lines = [line + offset for line in second.lines]
     second.bad_ids = [(line + offset, external_id) for line, external_id in second.bad_ids]
     out.problems.extend(replace(p, line=p.line + offset) for p in problems)
+    failed = {
+        index: [replace(p, line=p.line + offset) for p in found] for index, found in failed.items()
+    }
     advance(second.records)
-    _settle(name, plan, mapping, out, second, seen)
+    _settle(name, plan, mapping, out, second, seen, failed)
     _sort(plan, out)
     return out
 
@@ -239,11 +244,13 @@ def _second_half(name, text, split, width, plan, mapping, send) -> None:
     out = Checked(name, mapping, [])
     records = _records(_reader(text[split:], mapping), name, out)
     part = _convert(name, records, width, plan, mapping, out.problems, lambda n: None)
-    send.send_bytes(_pack(part, out.problems, out.fatal, plan))
+    failed = _column_failures(name, plan, part)
+    _finish(plan, mapping, part.rows)
+    send.send_bytes(_pack(part, out.problems, out.fatal, plan, failed))
     send.close()
 
 
-def _pack(part: _Part, problems: list[Problem], fatal: bool, plan: _Plan) -> bytes:
+def _pack(part: _Part, problems: list[Problem], fatal: bool, plan: _Plan, failed) -> bytes:
     at = plan.time_at
     zones: dict[tuple, int] = {}
     codes = array("H")
@@ -265,14 +272,14 @@ def _pack(part: _Part, problems: list[Problem], fatal: bool, plan: _Plan) -> byt
             moment.second,
             moment.microsecond,
         )
-    head = pickle.dumps((list(zones), problems, fatal, part.bad_rows, part.records))
+    head = pickle.dumps((list(zones), problems, fatal, part.bad_rows, part.records, failed))
     body = marshal.dumps((part.rows, part.lines, part.bad_ids, codes.tobytes()))
     return len(head).to_bytes(8, "little") + head + body
 
 
-def _unpack(payload: bytes, plan: _Plan) -> tuple[_Part, list[Problem], bool]:
+def _unpack(payload: bytes, plan: _Plan) -> tuple[_Part, list[Problem], bool, dict]:
     size = int.from_bytes(payload[:8], "little")
-    zones, problems, fatal, bad_rows, records = pickle.loads(payload[8 : 8 + size])
+    zones, problems, fatal, bad_rows, records, failed = pickle.loads(payload[8 : 8 + size])
     rows, lines, bad_ids, raw_codes = marshal.loads(payload[8 + size :])
     codes = array("H")
     codes.frombytes(raw_codes)
@@ -280,7 +287,7 @@ def _unpack(payload: bytes, plan: _Plan) -> tuple[_Part, list[Problem], bool]:
     for values, code in zip(rows, codes, strict=True):
         zone, fold = zones[code]
         values[at] = datetime(*values[at], tzinfo=zone, fold=fold)
-    return _Part(rows, lines, bad_ids, bad_rows, records), problems, fatal
+    return _Part(rows, lines, bad_ids, bad_rows, records), problems, fatal, failed
 
 
 @dataclass
@@ -343,7 +350,7 @@ def _convert(name, records, width, plan: _Plan, mapping: Mapping, problems, adva
     """Every record through the fast converters; a row where one refuses a cell goes through
     the careful ones, which say what is wrong (a blank coordinate is the usual, harmless,
     case). What the fast converters let through unchecked (lengths, ranges) is checked per
-    column afterwards (_columns), repeated ids over the whole file (_dedupe)."""
+    column afterwards (_column_failures), repeated ids over the whole file (_dedupe)."""
     fast = [(index, convert) for _, index, _, _, convert in plan.cells]
     rows, lines, bad_ids = [], [], []
     bad_rows = count = 0
@@ -372,14 +379,23 @@ def _convert(name, records, width, plan: _Plan, mapping: Mapping, problems, adva
     return _Part(rows, lines, bad_ids, bad_rows, count)
 
 
-def _settle(name, plan: _Plan, mapping: Mapping, out: Checked, part: _Part, seen) -> None:
+def _settle(name, plan: _Plan, mapping: Mapping, out: Checked, part: _Part, seen, failed=None):
     """A part's rows (the parts in file order) into `out`: repeats of ids `seen` on earlier
-    lines, then the per-column checks, then the rows' final shape. Settling part by part gives
-    what settling the whole file at once gives: only repeats look back, and `seen` keeps that."""
+    lines are bad, then rows that fail a per-column check (a repeat is reported as a repeat
+    only), and the rest take their final shape. Settling part by part gives what settling the
+    whole file at once gives: only repeats look back, and `seen` keeps that.
+
+    `failed`: the part's per-column failures, worked out where it was read (the check's
+    child), its rows then already in their final shape."""
     out.bad_rows += part.bad_rows
-    _dedupe(name, mapping, out, part, seen)
-    _columns(name, plan, out, part)
-    _finish(plan, mapping, part.rows)
+    repeated = _dedupe(name, mapping, out, part, seen)
+    if failed is None:
+        failed = _column_failures(name, plan, part)
+        _finish(plan, mapping, part.rows)
+    for index in sorted(failed.keys() - repeated):
+        out.problems.extend(failed[index])
+    if repeated or failed:
+        _drop(out, part, repeated | failed.keys())
     out.rows.extend(part.rows)
     out.lines.extend(part.lines)
     out.call_types.update(map(itemgetter(out.fields.index("call_type")), part.rows))
@@ -390,14 +406,15 @@ def _sort(plan: _Plan, out: Checked) -> None:
     out.problems.sort(key=lambda p: (p.line, order.get(p.column, -1)))
 
 
-def _dedupe(name, mapping: Mapping, out: Checked, part: _Part, seen: dict[str, int]) -> None:
-    """A call id seen on an earlier line (good row or bad) makes the row bad."""
+def _dedupe(name, mapping: Mapping, out: Checked, part: _Part, seen: dict[str, int]) -> set[int]:
+    """A call id seen on an earlier line (good row or bad) makes the row bad: the indices of
+    the part's rows that repeat one, each reported."""
     ids = [values[0] for values in part.rows]
     if not part.bad_ids and seen.keys().isdisjoint(ids):
         first = dict(zip(ids, part.lines, strict=True))
         if len(first) == len(ids):  # the usual case, found in C
             seen.update(first)
-            return
+            return set()
     id_column = mapping.columns["id"]
     tag_length = len(mapping.tag) + 1
     remember = seen.setdefault
@@ -417,8 +434,7 @@ def _dedupe(name, mapping: Mapping, out: Checked, part: _Part, seen: dict[str, i
             )
             if index >= 0:
                 repeated.append(index)
-    if repeated:
-        _drop(out, part, set(repeated))
+    return set(repeated)
 
 
 def _drop(out: Checked, part: _Part, indices) -> None:
@@ -449,8 +465,8 @@ def _careful(name, line, cells, plan: _Plan, mapping: Mapping, problems) -> tupl
     return values, bool(failed)
 
 
-def _columns(name, plan: _Plan, out: Checked, part: _Part) -> None:
-    """The per-column checks of what the fast converters let through; failing rows are bad."""
+def _column_failures(name, plan: _Plan, part: _Part) -> dict[int, list[Problem]]:
+    """The per-column checks of what the fast converters let through: row index -> problems."""
     failed: dict[int, list[Problem]] = {}
     for position, (field_name, _, column, _, _) in enumerate(plan.cells):
         limit = LENGTHS.get(field_name) if field_name in _STRIPPED else None
@@ -477,10 +493,7 @@ def _columns(name, plan: _Plan, out: Checked, part: _Part) -> None:
                     failed.setdefault(index, []).append(
                         Problem(name, part.lines[index], column, reason)
                     )
-    if failed:
-        for index in sorted(failed):
-            out.problems.extend(failed[index])
-        _drop(out, part, failed)
+    return failed
 
 
 def _finish(plan: _Plan, mapping: Mapping, rows: list[list]) -> None:
@@ -520,9 +533,9 @@ def _fast(name: str, careful: Callable) -> Callable:
     if name in ("call_type", "priority", "source", "point", "caller_phone", "district"):
         return _Memo(careful).__getitem__
     if name in ("latitude", "longitude"):
-        return float  # a blank raises: the careful path makes it None; ranges: _columns
+        return float  # a blank raises: the careful path makes it None; ranges: _column_failures
     if name in _STRIPPED:
-        return str.strip  # lengths: _columns
+        return str.strip  # lengths: _column_failures
     return careful
 
 

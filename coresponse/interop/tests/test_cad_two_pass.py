@@ -85,6 +85,8 @@ def test_every_problem_in_either_half_is_reported_once_at_its_line(tmp_path, map
         + "B1,03/04/2025 10:00:00 PM,WELFARE,2,911,,,,\n"  # a bad row's id again
         + "E3,03/04/2025 10:00:00 PM,WELFARE,2,911,,,,\n"  # again, far from the first
         + f"L1,03/04/2025 10:00:00 PM,WELFARE,2,911,{'x' * 301},,,\n"
+        + f"E4,03/04/2025 10:00:00 PM,WELFARE,2,911,{'y' * 302},,,\n"  # a repeat, and too long
+        + "L1,03/04/2025 10:00:00 PM,WELFARE,2,911,,,,\n"  # repeats the too-long row
         + rows(201, 100)
     )
     one, two, halves = both(tmp_path, mapping, text, monkeypatch)
@@ -95,6 +97,11 @@ def test_every_problem_in_either_half_is_reported_once_at_its_line(tmp_path, map
     assert any("repeats call 'E3' (first on line 6)" in r for r in reasons)
     assert any("at most 300 fit" in r for r in reasons)
     assert any("has 2 values" in r for r in reasons)
+    # A row that repeats a call is reported as a repeat only, wherever it is checked; a row
+    # too long still counts as seen.
+    assert any("repeats call 'E4'" in r for r in reasons)
+    assert not any("is 302 characters long" in r for r in reasons)
+    assert any("repeats call 'L1'" in r for r in reasons)
     same(one, two)
 
 
