@@ -156,9 +156,7 @@ def _records(reader, name: str, out: Checked):
 
 TWO_PASS_MIN_CHARS = 8_000_000  # about 25,000 rows of a wide export: below, a fork costs more
 SPLIT_TRIES = 1_000  # line ends tried after the middle for an even count of quotes
-FIRST_SHARE = (
-    0.56  # of the text, for this process: the child also checks its columns and packs its rows
-)
+FIRST_SHARE = 0.56  # of the text, here: the child also checks columns and packs its rows
 
 
 def _two_cores() -> bool:
