@@ -250,9 +250,8 @@ def _base_rows(files) -> list[tuple]:
 
 
 def _facts(base: list[tuple], total: int) -> list:
-    from coresponse.dispatch.triage.engine import CallFacts
+    from coresponse.dispatch.triage.engine import CallFacts, call_flags
 
-    flagged = frozenset({"frequent_caller"})
     out = []
     week = timedelta(days=7)
     for n in range(total):
@@ -265,7 +264,7 @@ def _facts(base: list[tuple], total: int) -> list:
                 f"{narrative}. CAD ref {copy:03d}-{n:07d}",
                 at - copy * 105 * week,  # earlier two-year blocks, same hour of the week
                 source,
-                flagged if frequent else frozenset(),
+                call_flags(frequent),
             )
         )
     return out

@@ -26,6 +26,7 @@ from coresponse.dispatch.triage.engine import (
     CallFacts,
     CompiledProtocol,
     ProtocolError,
+    call_flags,
     compile_protocol,
     describe_windows,
 )
@@ -263,7 +264,7 @@ def _try(form: TryForm, compiled: CompiledProtocol) -> dict | None:
         narrative=data["narrative"],
         received_at=received,
         source=data["source"],
-        flags=frozenset({"frequent_caller"}) if data["frequent_caller"] else frozenset(),
+        flags=call_flags(data["frequent_caller"]),
     )
     decision = compiled.decide(facts)
     return {

@@ -45,6 +45,7 @@ from coresponse.dispatch.triage.engine import (
     CallFacts,
     CompiledProtocol,
     Decision,
+    call_flags,
     compile_protocol,
     hours_problems,
 )
@@ -77,7 +78,7 @@ def facts_of(call: Call) -> CallFacts:
         narrative=call.narrative,
         received_at=call.received_at,
         source=call.source,
-        flags=frozenset({"frequent_caller"}) if call.frequent_caller else frozenset(),
+        flags=call_flags(call.frequent_caller),
     )
 
 
@@ -180,8 +181,7 @@ def triage_calls(
 
 
 def _facts(call_type, priority, narrative, received_at, source, frequent) -> CallFacts:
-    flags = frozenset({"frequent_caller"}) if frequent else frozenset()
-    return CallFacts(call_type, priority, narrative, received_at, source, flags)
+    return CallFacts(call_type, priority, narrative, received_at, source, call_flags(frequent))
 
 
 def _chunks(calls) -> Iterable[list[tuple]]:
@@ -227,12 +227,7 @@ def store_results(wanted: dict[int, tuple], at: datetime, advance=lambda n: None
             existing = _stored_results(chunk)
             inserts, updates = [], []
             for call_id in chunk:
-                version, decision = wanted[call_id]
-                row = (
-                    version.pk if version is not None else None,
-                    decision.recommendation,
-                    reasons[_reason_key(decision)],
-                )
+                row = _columns(*wanted[call_id], reasons)
                 old = existing.get(call_id)
                 if old == row:
                     continue
@@ -257,15 +252,8 @@ def insert_results(
     writer = _writer()
     stamp = writer.adapters["triaged_at"](at)
     reasons = reason_ids(decision for _, decision in results)
-    prepared = [  # a result's columns after its call's
-        (
-            version.pk if version is not None else None,
-            decision.recommendation,
-            reasons[_reason_key(decision)],
-            stamp,
-        )
-        for version, decision in results
-    ]
+    # a result's columns after its call's
+    prepared = [(*_columns(version, decision, reasons), stamp) for version, decision in results]
     with (
         transaction.atomic(),
         indexes_rebuilt_after(TriageResult, len(call_ids), foreign_keys=True),
@@ -279,11 +267,19 @@ def insert_results(
 
 
 def _writer() -> Upsert:
-    """The results' bulk writer. A result is keyed by its call, so its columns are the call,
-    then _WRITTEN, in the model's order: rows are built in that order."""
-    writer = Upsert(TriageResult, ["call"], list(_WRITTEN), binary=True, pk=True)
-    assert [f.name for f in writer.fields] == ["call", *_WRITTEN]
-    return writer
+    """The results' bulk writer: a row is the call (its key), then _WRITTEN."""
+    return Upsert(
+        TriageResult, ["call"], list(_WRITTEN), binary=True, pk=True, columns=["call", *_WRITTEN]
+    )
+
+
+def _columns(version, decision: Decision, reasons: dict[tuple, int]) -> tuple:
+    """A result's version, recommendation and reason (_WRITTEN less the time)."""
+    return (
+        version.pk if version is not None else None,
+        decision.recommendation,
+        reasons[_reason_key(decision)],
+    )
 
 
 def _reason_key(decision: Decision) -> tuple:

@@ -143,6 +143,14 @@ class CallFacts(NamedTuple):
     flags: frozenset[str] = frozenset()
 
 
+_CALL_FLAGS = (frozenset(), frozenset({"frequent_caller"}))
+
+
+def call_flags(frequent_caller: bool) -> frozenset[str]:
+    """The flags of a call's facts: a frequent caller's, or none (one shared set each)."""
+    return _CALL_FLAGS[bool(frequent_caller)]
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     recommendation: str

@@ -47,7 +47,7 @@ from coresponse.dispatch.models import Call
 from coresponse.dispatch.services.intake import frequent_caller_threshold
 from coresponse.dispatch.services.triage import insert_results, protocols_for, store_results
 from coresponse.dispatch.triage import vera
-from coresponse.dispatch.triage.engine import CallFacts
+from coresponse.dispatch.triage.engine import CallFacts, call_flags
 from coresponse.dispatch.triage.parallel import decide_aside
 from coresponse.interop.bundle.schema import Problem
 from coresponse.privacy.categories import DataCategory
@@ -380,7 +380,6 @@ def _decide(checked: Checked, flags, program, stored: dict[str, int], *, flags_b
         missing.append("program")
     kept = _stored_facts(checked, stored, missing) if missing else {}
     blank = {"priority": None, "narrative": "", "frequent_caller": False, "program": None}
-    flag_sets = (frozenset(), frozenset({"frequent_caller"}))  # by the flag
     rows = checked.rows
     groups: dict[int | None, list[int]] = {}
     if program is not None or not kept:  # one program for every row
@@ -416,7 +415,7 @@ def _decide(checked: Checked, flags, program, stored: dict[str, int], *, flags_b
                     column("narrative"),
                     column("received_at"),
                     column("source"),
-                    map(flag_sets.__getitem__, frequent),
+                    map(call_flags, frequent),
                 )
             )
 

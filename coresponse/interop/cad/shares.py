@@ -18,7 +18,12 @@ from pathlib import Path
 
 from coresponse.dispatch.models import Recommendation, TriageProtocol
 from coresponse.dispatch.triage import protocols
-from coresponse.dispatch.triage.engine import CallFacts, CompiledProtocol, compile_protocol
+from coresponse.dispatch.triage.engine import (
+    CallFacts,
+    CompiledProtocol,
+    call_flags,
+    compile_protocol,
+)
 
 from .loader import frequent_flags
 from .reader import Checked
@@ -85,8 +90,6 @@ def compute(checked: Checked, choice: ProtocolChoice) -> Shares:
     fields = {name: index for index, name in enumerate(checked.fields)}
     rows = checked.rows
     flags = frequent_flags(checked, known=()) if "caller_phone" in fields else None
-    frequent = frozenset(("frequent_caller",))
-    none = frozenset()
     get = _getter(fields)
     facts = [
         CallFacts(
@@ -95,7 +98,7 @@ def compute(checked: Checked, choice: ProtocolChoice) -> Shares:
             get(values, "narrative") or "",
             get(values, "received_at"),
             get(values, "source") or "",
-            frequent if flags is not None and flags[index] else none,
+            call_flags(flags is not None and flags[index]),
         )
         for index, values in enumerate(rows)
     ]
