@@ -8,11 +8,14 @@ their rows the same way.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Sequence
+from itertools import chain
 
 from django.db import connection, models, transaction
 
 BATCH = 5_000  # rows per executemany call
+ROWS_PER_STATEMENT = 50  # SQLite: rows per INSERT statement
 LOOKUP_BATCH = 900  # ids per IN (...) query; below SQLite's oldest limit of 999 parameters
 # Page cache while importing, an upper bound (SQLite's default is 2 MiB): a 500,000-call import
 # with its triage results dirties hundreds of MB; at 256 MiB the pages spilled mid-transaction
@@ -214,15 +217,75 @@ class Upsert:
         # Nothing to update: a stored row is kept as it is (rows another writer just stored).
         action = f"DO UPDATE SET {assignments} WHERE {changed}" if update else "DO NOTHING"
         self.conflict_sql = f"ON CONFLICT ({target}) {action}"
-        self.insert_sql = f"INSERT INTO {self.table} ({columns}) VALUES ({marks})"
-        self.upsert_sql = f"{self.insert_sql} {self.conflict_sql}"
+        # SQLite: several rows per statement (a statement's own work, such as AUTOINCREMENT's
+        # bookkeeping, is done once for them; 500,000 calls measured: 4.3-5.0 s against
+        # 5.9-6.3), within the oldest limit on parameters.
+        self.per_statement = max(1, min(ROWS_PER_STATEMENT, 999 // len(self.fields)))
+        self.sql = {}
+        for per in {1, self.per_statement}:
+            values = ", ".join([f"({marks})"] * per)
+            insert = f"INSERT INTO {self.table} ({columns}) VALUES {values}"
+            self.sql[per, False], self.sql[per, True] = insert, f"{insert} {self.conflict_sql}"
 
     def execute(self, rows, *, update: bool) -> None:
         if connection.vendor == "postgresql":
             self._copy(rows, update)
             return
+        if not isinstance(rows, Sequence):
+            rows = list(rows)
+        per = self.per_statement
+        whole = len(rows) - len(rows) % per
         with connection.cursor() as cursor:
-            cursor.executemany(self.upsert_sql if update else self.insert_sql, rows)
+            if whole:
+                cursor.executemany(
+                    self.sql[per, update],
+                    [list(chain.from_iterable(rows[at : at + per])) for at in range(0, whole, per)],
+                )
+            if whole < len(rows):
+                cursor.executemany(self.sql[1, update], rows[whole:])
+
+    def insert_picks(self, keys: Sequence[int], picks: Sequence[int], distinct, advance=None):
+        """Insert new rows, row i being `keys[i]` (the first column, an integer) and then the
+        columns of `distinct[picks[i]]`: many rows that share a few values (an import's triage
+        results), BATCH rows at a time, `advance(n)` after each batch.
+
+        SQLite: the distinct rows go into a scratch table once, and each batch is one JSON array
+        of numbers (key * len(distinct) + pick) that SQLite splits and joins itself: no value
+        is bound row by row (500,000 results measured: 1.1-1.7 s against 2.6-3.7)."""
+        size = len(distinct)
+        joined = connection.vendor == "sqlite" and max(keys, default=0) < (1 << 62) // max(size, 1)
+        if joined:
+            names = [f"v{at}" for at in range(len(self.fields) - 1)]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"CREATE TEMP TABLE IF NOT EXISTS {self.scratch} "
+                    f"(n INTEGER PRIMARY KEY, {', '.join(names)})"
+                )
+                cursor.execute(f"DELETE FROM {self.scratch}")
+                cursor.executemany(
+                    f"INSERT INTO {self.scratch} VALUES ({', '.join(['%s'] * (len(names) + 1))})",
+                    [(n, *values) for n, values in enumerate(distinct)],
+                )
+                chosen = ", ".join(f"p.{name}" for name in names)
+                sql = (
+                    f"INSERT INTO {self.table} ({self.columns}) SELECT j.value / {size}, "
+                    f"{chosen} FROM json_each(%s) AS j JOIN {self.scratch} AS p "
+                    f"ON p.n = j.value %% {size}"
+                )
+        for start in range(0, len(keys), BATCH):
+            batch = zip(keys[start : start + BATCH], picks[start : start + BATCH], strict=True)
+            if joined:
+                numbers = [key * size + pick for key, pick in batch]
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, [json.dumps(numbers)])
+            else:
+                numbers = [(key, *distinct[pick]) for key, pick in batch]
+                self.execute(numbers, update=False)
+            if advance is not None:
+                advance(len(numbers))
+        if joined:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {self.scratch}")
 
     def _copy(self, rows, update: bool) -> None:
         """PostgreSQL: COPY is about ten times faster than executemany. New rows are copied

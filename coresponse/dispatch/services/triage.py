@@ -248,7 +248,8 @@ def insert_results(
     """Insert the results of calls that have none yet (just created, as by an import): call
     `call_ids[i]` gets `results[choices[i]]`, a (version, decision). An import's calls share a
     few hundred distinct results, so each is a row of a few numbers with the call id in front,
-    through the shared bulk writer (binary COPY on PostgreSQL), with nothing looked up."""
+    through the shared bulk writer (Upsert.insert_picks: binary COPY on PostgreSQL, joined in
+    SQLite from the distinct rows), with nothing looked up."""
     writer = _writer()
     stamp = writer.adapters["triaged_at"](at)
     reasons = reason_ids(decision for _, decision in results)
@@ -258,12 +259,7 @@ def insert_results(
         transaction.atomic(),
         indexes_rebuilt_after(TriageResult, len(call_ids), foreign_keys=True),
     ):
-        for start in range(0, len(call_ids), CHUNK):
-            ids = call_ids[start : start + CHUNK]
-            picked = [prepared[n] for n in choices[start : start + CHUNK]]
-            rows = [(call_id, *rest) for call_id, rest in zip(ids, picked, strict=True)]
-            writer.execute(rows, update=False)
-            advance(len(rows))
+        writer.insert_picks(call_ids, choices, prepared, advance)
 
 
 def _writer() -> Upsert:

@@ -16,10 +16,13 @@ from coresponse import bulk
 from coresponse.agencies.models import Program
 from coresponse.dispatch.models import Call, TriageResult
 from coresponse.dispatch.services.triage import (
+    _columns,
+    _writer,
     facts_of,
     insert_results,
     install_protocol,
     protocol_for,
+    reason_ids,
 )
 from coresponse.dispatch.triage import protocols
 from coresponse.dispatch.triage.engine import Decision, compile_protocol
@@ -177,6 +180,45 @@ def test_a_writer_takes_its_columns_in_the_rows_order_and_each_once():
         bulk.Upsert(Call, ["external_id"], [], columns=names[1:])
     with pytest.raises(ValueError, match="each of"):
         bulk.Upsert(Call, ["external_id"], [], columns=[*names, names[0]])
+
+
+@pytest.mark.django_db
+def test_rows_inserted_as_picks_of_a_few_distinct_rows_are_those_rows(monkeypatch):
+    """insert_picks writes row i as keys[i] then distinct[picks[i]], exactly as the plain
+    executemany/COPY path writes the same rows: ids in any order, None kept, times as text."""
+    monkeypatch.setattr(bulk, "BATCH", 7)  # several batches
+    stamp = datetime(2024, 5, 1, 12, 0, 0, 250, tzinfo=dt.UTC)
+    decision = Decision("co_responder", ("R1",), "Co-responder: suicidal (rule R1).")
+    Call.objects.bulk_create(
+        Call(external_id=f"c{n}", received_at=stamp, source="911", call_type="X") for n in range(40)
+    )
+    ids = list(Call.objects.order_by("-pk").values_list("pk", flat=True))
+    other = Decision("ems", ("M1",), "EMS: medical emergency (exclusion M1).")
+    reasons = reason_ids([decision, other])
+    writer = _writer()
+    at = writer.adapters["triaged_at"](stamp)
+    distinct = [(*_columns(None, d, reasons), at) for d in (decision, other)]
+    picks = [n % 3 % 2 for n in range(len(ids))]
+    fields = ("call_id", "version_id", "recommendation", "reason_id", "triaged_at")
+
+    def stored():
+        return list(TriageResult.objects.order_by("call_id").values_list(*fields))
+
+    advanced = []
+
+    def plain(keys, chosen):
+        rows = [(key, *distinct[pick]) for key, pick in zip(keys, chosen, strict=True)]
+        writer.execute(rows, update=False)
+
+    writer.insert_picks(ids[:20], picks[:20], distinct, advanced.append)
+    plain(ids[20:], picks[20:])
+    joined = stored()
+    TriageResult.objects.all().delete()
+    plain(ids, picks)
+    assert joined == stored()
+    assert advanced == [7, 7, 6]
+    assert {row[2] for row in joined} == {"co_responder", "ems"}
+    assert TriageResult.objects.get(call_id=ids[0]).triaged_at == stamp
 
 
 @pytest.mark.django_db
