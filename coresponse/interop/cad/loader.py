@@ -21,16 +21,19 @@ from __future__ import annotations
 
 import bisect
 import gc
+import operator
 import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import reduce
 from itertools import repeat
 from operator import itemgetter
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -58,6 +61,7 @@ from .reader import Checked, check
 
 CALLER_FIELDS = ("caller_name", "caller_phone")
 SCAN_FACTOR = 4  # read the whole time span when it holds at most this many times the file
+MAX_RUNS = 100  # runs of consecutive keys of a re-import's stored calls left out in SQL
 
 
 class CadImportError(Exception):
@@ -159,7 +163,7 @@ def import_calls(
             flags = None
             if callers and not beside:
                 started = time.perf_counter()
-                flags = frequent_flags(checked)
+                flags = frequent_flags(checked, own=stored.values())
                 report.frequent = sum(flags)
                 report.seconds["flag"] = time.perf_counter() - started
             decided = pks = None
@@ -260,7 +264,7 @@ def _write(checked: Checked, flags, program, stored, report: ImportReport, disab
     report.seconds["write"] = time.perf_counter() - started
 
 
-def frequent_flags(checked: Checked, *, known=None) -> list[bool]:
+def frequent_flags(checked: Checked, *, known=None, own=()) -> list[bool]:
     """Each row's frequent_caller, exactly as intake decides it when it takes a call
     (dispatch.services.intake.is_frequent_caller): N or more calls from the number within the
     threshold's days ending at the call, the call included, counting the file's calls and the
@@ -268,7 +272,8 @@ def frequent_flags(checked: Checked, *, known=None) -> list[bool]:
 
     `known`: those stored calls as (number, time), read beforehand (stored_calls) to work the
     flags out away from the database (beside the write, where the triage is decided), or ()
-    to count the file's calls alone; None reads them here."""
+    to count the file's calls alone; None reads them here, `own` being the keys of the
+    file's calls already stored (a re-import's), which that read can then skip in SQL."""
     calls, days = frequent_caller_threshold()
     window = timedelta(days=days)
     phone_at = checked.fields.index("caller_phone")
@@ -278,7 +283,7 @@ def frequent_flags(checked: Checked, *, known=None) -> list[bool]:
         if values[phone_at]:
             history[values[phone_at]].append((values[time_at], index))
     if known is None and history:
-        known = _stored_calls(checked, window, history)
+        known = _stored_calls(checked, window, history, own)
     for phone, at in known or ():
         history[phone].append((at, -1))
     flags = [False] * len(checked.rows)
@@ -315,12 +320,17 @@ def _flag_written(checked: Checked, flags: bytes, pks) -> int:
     return len(keys)
 
 
-def _stored_calls(checked: Checked, window, numbers=None):
+def _stored_calls(checked: Checked, window, numbers=None, own=()):
     """(number, time) of the stored calls, other than the file's, from these numbers (None:
-    the file's) and near enough in time to count for the file's calls."""
+    the file's) and near enough in time to count for the file's calls. `own`: the keys of the
+    file's stored calls; when they are a few runs of consecutive keys (a file imported before
+    in one go), the database leaves them out, so a re-import reads none of its own calls."""
     moment = itemgetter(checked.fields.index("received_at"))
     first, last = min(map(moment, checked.rows)), max(map(moment, checked.rows))
     span = Call.objects.filter(received_at__gt=first - window, received_at__lte=last).order_by()
+    runs = _runs(own)
+    if 0 < len(runs) <= MAX_RUNS:
+        span = span.exclude(reduce(operator.or_, (Q(pk__range=run) for run in runs)))
     total = span.count()
     if not total:
         return
@@ -343,6 +353,17 @@ def _stored_calls(checked: Checked, window, numbers=None):
     for phone, at, external_id in rows:
         if phone in numbers and external_id not in imported:
             yield phone, at
+
+
+def _runs(keys) -> list[tuple[int, int]]:
+    """Sorted keys as (first, last) of each run of consecutive ones."""
+    runs: list[list[int]] = []
+    for key in sorted(keys):
+        if runs and key == runs[-1][1] + 1:
+            runs[-1][1] = key
+        else:
+            runs.append([key, key])
+    return [(low, high) for low, high in runs]
 
 
 def _decide(checked: Checked, flags, program, stored: dict[str, int], *, flags_beside=False):

@@ -4,16 +4,17 @@ would have; two cities never collide."""
 
 import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command, execute_from_command_line
 
 from coresponse.agencies.models import Program
+from coresponse.bulk import stored_ids
 from coresponse.dispatch.models import Call, TriageResult
 from coresponse.dispatch.services.intake import is_frequent_caller
-from coresponse.interop.cad import import_calls, load_mapping
+from coresponse.interop.cad import check, import_calls, load_mapping, loader
 from coresponse.interop.synthetic import UNTIL, cad
 from coresponse.interop.synthetic.cad import INTERNAL_COLUMNS, write_export
 from coresponse.interop.synthetic.county import County
@@ -198,6 +199,29 @@ def test_calls_stored_before_count_toward_a_frequent_caller(tmp_path):
     assert Call.objects.get(external_id="cad-1").frequent_caller
     assert not Call.objects.get(external_id="cad-2").frequent_caller
     assert Call.objects.get(external_id="cad-2").caller_phone == "9705550199"
+
+
+@pytest.mark.django_db
+def test_a_reimport_reads_the_stored_calls_of_others_and_none_of_its_own(tmp_path):
+    """The file's own stored calls are left out in SQL as runs of consecutive keys; another
+    caller's call stored between them still counts, and so does one after them."""
+    one, mapping = small(tmp_path, "cad", "1,2025-03-01T09:00:00,TRESPASS,970-555-0142\n")
+    import_calls(one, mapping)
+    at = Call.objects.get(external_id="cad-1").received_at
+    Call.objects.create(external_id="x-1", received_at=at, source="911", call_type="X",
+                        caller_phone="9705550142")  # fmt: skip
+    rows = "1,2025-03-01T09:00:00,TRESPASS,970-555-0142\n2,2025-03-02T09:00:00,X,970-555-0142\n"
+    both, _ = small(tmp_path, "cad", rows)
+    import_calls(both, mapping)
+    Call.objects.create(external_id="x-2", received_at=at, source="911", call_type="X",
+                        caller_phone="9705550142")  # fmt: skip
+    checked = check(both, mapping)
+    own = stored_ids(Call, [values[0] for values in checked.rows])
+    assert len(loader._runs(own.values())) == 2  # x-1 lies between the file's two calls
+    read = list(loader._stored_calls(checked, timedelta(days=90), None, own.values()))
+    assert read == [("9705550142", at), ("9705550142", at)]
+    assert import_calls(both, mapping).frequent == 2  # each with x-1 and x-2: 4 calls
+    assert loader._runs([7, 3, 4, 5, 9, 10]) == [(3, 5), (7, 7), (9, 10)]
 
 
 @pytest.mark.django_db
