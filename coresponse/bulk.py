@@ -273,16 +273,16 @@ class Upsert:
                     f"ON p.n = j.value %% {size}"
                 )
         for start in range(0, len(keys), BATCH):
-            batch = zip(keys[start : start + BATCH], picks[start : start + BATCH], strict=True)
+            batch = list(
+                zip(keys[start : start + BATCH], picks[start : start + BATCH], strict=True)
+            )
             if joined:
-                numbers = [key * size + pick for key, pick in batch]
                 with connection.cursor() as cursor:
-                    cursor.execute(sql, [json.dumps(numbers)])
+                    cursor.execute(sql, [json.dumps([key * size + pick for key, pick in batch])])
             else:
-                numbers = [(key, *distinct[pick]) for key, pick in batch]
-                self.execute(numbers, update=False)
+                self.execute([(key, *distinct[pick]) for key, pick in batch], update=False)
             if advance is not None:
-                advance(len(numbers))
+                advance(len(batch))
         if joined:
             with connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {self.scratch}")
