@@ -28,7 +28,9 @@ EXAMPLES = 12  # per operation, each sent as both users: enough to find a crash,
 
 @pytest.fixture
 def api(live_server, transactional_db):
-    """The live server's URL and one authenticated HTTP session per user."""
+    """The live server's URL and one authenticated HTTP session per user. The sessions are
+    closed after the test: a kept-alive connection holds a server thread, and with it that
+    thread's database connection, until the test database is dropped."""
     w = build_county()
     sessions = {}
     for username in ("dispatcher", "officer"):
@@ -36,7 +38,9 @@ def api(live_server, transactional_db):
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {token}"
         sessions[username] = session
-    return live_server.url, sessions
+    yield live_server.url, sessions
+    for session in sessions.values():
+        session.close()
 
 
 @schema.parametrize()
