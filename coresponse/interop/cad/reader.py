@@ -27,8 +27,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from coresponse.dispatch.models import CallSource
-from coresponse.dispatch.services.intake import parse_phone
-from coresponse.interop.bundle.schema import Problem, shown
+from coresponse.interop.bundle.schema import Phone, Problem, shown
 
 from .mapping import FIELDS, Mapping
 
@@ -685,10 +684,10 @@ def _point(raw: str):
 
 
 def _phone(raw: str):
-    try:
-        return parse_phone(raw)
-    except ValueError as error:
-        raise ValueError(f"{shown(raw.strip())}: {error}") from None
+    return _PHONE.parse(raw.strip())  # the bundle's phone type: intake's rule and message
+
+
+_PHONE = Phone()
 
 
 def _narrative(raw: str):
